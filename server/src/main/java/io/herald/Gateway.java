@@ -1,0 +1,150 @@
+package io.herald;
+
+import io.herald.api.HealthApi;
+import io.herald.api.PublishApi;
+import io.herald.api.StatsApi;
+import io.herald.auth.TokenVerifier;
+import io.herald.broker.Broker;
+import io.herald.broker.local.LocalBroker;
+import io.herald.config.ConfigException;
+import io.herald.config.ConfigKey;
+import io.herald.config.HeraldConfig;
+import io.herald.hub.Envelope;
+import io.herald.hub.FrameRenderer;
+import io.herald.hub.EnvelopeParser;
+import io.herald.hub.Hub;
+import io.herald.metrics.Stats;
+import io.herald.protocol.Dialect;
+import io.herald.protocol.Endpoint;
+import io.herald.protocol.realtime.RealtimeDialect;
+import io.herald.protocol.sync.SyncDialect;
+import io.herald.transport.HeraldChannelInitializer;
+import io.herald.transport.HttpRouter;
+import io.herald.transport.Routes;
+import io.herald.transport.ServerTransport;
+import io.netty.buffer.ByteBufAllocator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The composition root: builds every part from one {@link HeraldConfig}, starts them in dependency order
+ * (broker, hub, listener) and stops them in reverse. Used by {@code main} and by tests.
+ */
+public final class Gateway implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+    private static final Duration BIND_TIMEOUT = Duration.ofSeconds(10);
+
+    private final HeraldConfig config;
+    private final Stats stats = new Stats();
+    private final Broker broker;
+    private final Hub hub;
+    private final ServerTransport transport;
+    private final InetSocketAddress address;
+
+    private Gateway(HeraldConfig config, Clock clock) {
+        if (config.developmentMode()) {
+            throw new ConfigException(ConfigKey.JWT_SECRET.envName() + ": a key is required (main() makes one in development mode)");
+        }
+        this.config = config;
+        TokenVerifier verifier = TokenVerifier.from(config, clock);
+        this.broker = createBroker(config);
+
+        Map<Endpoint, Dialect> dialects = new EnumMap<>(Endpoint.class);
+        dialects.put(Endpoint.SYNC, new SyncDialect());
+        dialects.put(Endpoint.REALTIME, new RealtimeDialect(clock));
+        // The hub's renderer slots follow Endpoint order; an endpoint not served yet renders nothing.
+        List<FrameRenderer> renderers = new ArrayList<>();
+        for (Endpoint e : Endpoint.values()) {
+            Dialect d = dialects.get(e);
+            renderers.add(d != null ? d : (envelope, alloc) -> null);
+        }
+        this.hub = new Hub(renderers, broker, ByteBufAllocator.DEFAULT, stats);
+
+        Routes routes = new Routes()
+                .dialectWithParameter("/api/v1/sync/ws/", dialects.get(Endpoint.SYNC))
+                .dialect("/api/v1/realtime/ws", dialects.get(Endpoint.REALTIME))
+                .http("/api/v1/publish", new PublishApi(verifier, new EnvelopeParser(), broker))
+                .http("/api/v1/realtime/stats", new StatsApi(verifier, config.instanceId(), stats, hub, broker))
+                .http("/healthz", HealthApi.live())
+                .http("/readyz", HealthApi.ready(broker));
+        HttpRouter router = new HttpRouter(routes, verifier, hub, stats, config.maxFrame());
+
+        broker.start(new Broker.Listener() {
+            @Override
+            public void onPublication(Envelope envelope) {
+                hub.publish(envelope);
+            }
+
+            @Override
+            public void onReconnected() {
+                // §10 force_sync on broker recovery arrives with the Redis broker.
+            }
+        }).toCompletableFuture().join();
+        this.transport = new ServerTransport(Math.max(1, Runtime.getRuntime().availableProcessors()));
+        try {
+            this.address = transport.bind(config.bind(), config.port(), new HeraldChannelInitializer(router), BIND_TIMEOUT);
+        } catch (RuntimeException e) {
+            transport.shutdown(Duration.ofSeconds(1));
+            broker.close();
+            throw e;
+        }
+        log.info("Herald {} listening on {}:{} (transport {}, broker {}, instance {})", version(),
+                address.getHostString(), address.getPort(), transport.name(), broker.type(), config.instanceId());
+    }
+
+    /** Starts a gateway; throws {@link ConfigException} or {@link IllegalStateException} when it cannot. */
+    public static Gateway start(HeraldConfig config) {
+        return new Gateway(config, Clock.systemUTC());
+    }
+
+    public static Gateway start(HeraldConfig config, Clock clock) {
+        return new Gateway(config, clock);
+    }
+
+    private static Broker createBroker(HeraldConfig config) {
+        if (config.broker().equals("local")) {
+            return new LocalBroker();
+        }
+        throw new ConfigException(ConfigKey.BROKER.envName() + ": only 'local' is available in this version");
+    }
+
+    public int port() {
+        return address.getPort();
+    }
+
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    public Stats stats() {
+        return stats;
+    }
+
+    public Hub hub() {
+        return hub;
+    }
+
+    public HeraldConfig config() {
+        return config;
+    }
+
+    public static String version() {
+        String v = Gateway.class.getPackage().getImplementationVersion();
+        return v != null ? v : "dev";
+    }
+
+    /** Stops accepting, closes every connection and releases the event loops and the broker. */
+    @Override
+    public void close() {
+        transport.shutdown(Duration.ofSeconds(5));
+        broker.close();
+    }
+}

@@ -1,0 +1,15 @@
+package io.herald.api;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+
+import java.util.concurrent.CompletionStage;
+
+/**
+ * One HTTP endpoint of §3/§9. Called on an event loop; it must read what it needs of the request before
+ * returning (the router releases it) and must not block. The router writes the response.
+ */
+public interface HttpEndpoint {
+    CompletionStage<FullHttpResponse> handle(FullHttpRequest request, ByteBufAllocator alloc);
+}

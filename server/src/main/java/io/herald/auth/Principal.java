@@ -1,0 +1,49 @@
+package io.herald.auth;
+
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The verified claims of a token (PROTOCOL.md §2): who the connection or caller is and what it may read.
+ *
+ * @param subject  {@code sub}, the user id
+ * @param expiresAt {@code exp}
+ * @param shares   {@code shares}: readable on the sync and realtime endpoints
+ * @param devices  {@code devices}: registered devices (sync endpoint)
+ * @param channels {@code channels}: exact names or prefixes ending in {@code *} (channels endpoint)
+ * @param roles    {@code roles}: {@code publisher}, {@code admin}
+ */
+public record Principal(String subject, Instant expiresAt, Set<String> shares, Set<String> devices,
+                        List<String> channels, Set<String> roles) {
+
+    public static final String ROLE_PUBLISHER = "publisher";
+    public static final String ROLE_ADMIN = "admin";
+
+    public Principal {
+        // Keep the token's order: answers such as sync's "subscribed" list shares as the token names them.
+        shares = Collections.unmodifiableSet(new LinkedHashSet<>(shares));
+        devices = Set.copyOf(devices);
+        channels = List.copyOf(channels);
+        roles = Set.copyOf(roles);
+    }
+
+    public boolean mayReadShare(String shareId) {
+        return shares.contains(shareId);
+    }
+
+    public boolean ownsDevice(String deviceId) {
+        return devices.contains(deviceId);
+    }
+
+    public boolean hasRole(String role) {
+        return roles.contains(role);
+    }
+
+    /** §3: publishers and admins may publish. */
+    public boolean mayPublish() {
+        return roles.contains(ROLE_PUBLISHER) || roles.contains(ROLE_ADMIN);
+    }
+}

@@ -1,0 +1,121 @@
+package io.herald.config;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Herald's whole configuration (PROTOCOL.md §1), immutable and validated on construction.
+ * Build it with {@link ConfigLoader} from environment, file and flags, or with {@link #builder()} in tests.
+ */
+public record HeraldConfig(
+        String bind,
+        int port,
+        String jwtSecret,
+        Path jwtPublicKey,
+        String jwtIssuer,
+        String jwtAudience,
+        Duration jwtLeeway,
+        String broker,
+        String redisPrefix,
+        String instanceId,
+        int sendBuffer,
+        Duration idleTimeout,
+        int maxFrame,
+        List<String> allowedOrigins,
+        Path tlsCert,
+        Path tlsKey,
+        Duration drain,
+        int maxConnections,
+        boolean socketIoConformance) {
+
+    /** §1: an HMAC secret shorter than this is refused (HS256 needs 256 bits). */
+    public static final int MIN_SECRET_BYTES = 32;
+
+    public HeraldConfig {
+        require(bind != null && !bind.isBlank(), ConfigKey.BIND, "must not be empty");
+        require(port >= 0 && port <= 65535, ConfigKey.PORT, "must be 0..65535");
+        if (jwtSecret != null) {
+            require(jwtSecret.getBytes(StandardCharsets.UTF_8).length >= MIN_SECRET_BYTES, ConfigKey.JWT_SECRET,
+                    "must be at least " + MIN_SECRET_BYTES + " bytes");
+            require(jwtPublicKey == null, ConfigKey.JWT_PUBLIC_KEY, "set either a secret or a public key, not both");
+        }
+        if (jwtPublicKey != null) {
+            require(Files.isReadable(jwtPublicKey), ConfigKey.JWT_PUBLIC_KEY, "file not readable");
+        }
+        require(jwtLeeway != null && !jwtLeeway.isNegative() && jwtLeeway.toSeconds() <= 3600,
+                ConfigKey.JWT_LEEWAY, "must be between 0s and 1h");
+        require(broker != null && (broker.equals("local") || broker.startsWith("redis://")
+                || broker.startsWith("rediss://") || broker.startsWith("redis-cluster://")),
+                ConfigKey.BROKER, "must be local, redis://host:port or redis-cluster://host:port,...");
+        require(redisPrefix != null, ConfigKey.REDIS_PREFIX, "must be set");
+        if (instanceId == null || instanceId.isBlank()) {
+            instanceId = defaultInstanceId();
+        }
+        require(sendBuffer >= 1, ConfigKey.SEND_BUFFER, "must be at least 1");
+        require(idleTimeout != null && idleTimeout.toMillis() >= 1, ConfigKey.IDLE_TIMEOUT, "must be positive");
+        require(maxFrame >= 125 && maxFrame <= 64 * 1024 * 1024, ConfigKey.MAX_FRAME, "must be 125..67108864");
+        allowedOrigins = allowedOrigins == null ? List.of() : List.copyOf(allowedOrigins);
+        require((tlsCert == null) == (tlsKey == null), ConfigKey.TLS_KEY,
+                "HERALD_TLS_CERT and HERALD_TLS_KEY go together");
+        require(drain != null && !drain.isNegative(), ConfigKey.DRAIN, "must not be negative");
+        require(maxConnections >= 0, ConfigKey.MAX_CONNECTIONS, "must be 0 (no cap) or more");
+    }
+
+    /** §1: with no key configured Herald runs in development mode with a random secret. */
+    public boolean developmentMode() {
+        return jwtSecret == null && jwtPublicKey == null;
+    }
+
+    public HeraldConfig withJwtSecret(String secret) {
+        return new HeraldConfig(bind, port, secret, jwtPublicKey, jwtIssuer, jwtAudience, jwtLeeway, broker,
+                redisPrefix, instanceId, sendBuffer, idleTimeout, maxFrame, allowedOrigins, tlsCert, tlsKey, drain,
+                maxConnections, socketIoConformance);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private static void require(boolean ok, ConfigKey key, String why) {
+        if (!ok) {
+            throw new ConfigException(key.envName() + ": " + why);
+        }
+    }
+
+    private static String defaultInstanceId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "herald";
+        }
+        return host + "-" + ProcessHandle.current().pid();
+    }
+
+    /** Test and embedding convenience: every field starts at its §1 default. */
+    public static final class Builder {
+        private final java.util.EnumMap<ConfigKey, String> values = new java.util.EnumMap<>(ConfigKey.class);
+
+        public Builder set(ConfigKey key, String value) {
+            values.put(key, value);
+            return this;
+        }
+
+        public Builder port(int port) {
+            return set(ConfigKey.PORT, Integer.toString(port));
+        }
+
+        public Builder jwtSecret(String secret) {
+            return set(ConfigKey.JWT_SECRET, secret);
+        }
+
+        public HeraldConfig build() {
+            return ConfigLoader.fromValues(values);
+        }
+    }
+}

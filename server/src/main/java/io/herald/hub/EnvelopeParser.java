@@ -1,0 +1,203 @@
+package io.herald.hub;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Parses §3 envelopes with jackson-core's streaming parser (no databind). {@code data} is not decoded:
+ * its bytes are cut out of the input by token offsets so it reaches clients exactly as published.
+ * Thread-safe.
+ */
+public final class EnvelopeParser {
+    /** §3 limits. */
+    public static final int MAX_ENVELOPE_BYTES = 1024 * 1024;
+    public static final int MAX_BATCH_EVENTS = 1000;
+    public static final int MAX_BATCH_BYTES = 4 * 1024 * 1024;
+    /** An event type becomes a JSON string and a Socket.IO event name; keep it short. */
+    public static final int MAX_EVENT_TYPE = 200;
+
+    private final JsonFactory json;
+
+    public EnvelopeParser() {
+        this.json = JsonFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
+                .build();
+    }
+
+    /** One envelope, or a batch {@code {"events":[...]}}, validated whole before anything is returned. */
+    public List<Envelope> parseRequest(byte[] body) throws EnvelopeException {
+        if (body.length > MAX_BATCH_BYTES) {
+            throw new EnvelopeException("body larger than " + MAX_BATCH_BYTES + " bytes", true);
+        }
+        try (JsonParser p = json.createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new EnvelopeException("body must be a JSON object", false);
+            }
+            // A batch is an object with an "events" array; find out without building anything twice.
+            if (!isBatch(body)) {
+                Envelope e = readEnvelope(p, body, "event");
+                expectEnd(p);
+                return List.of(e);
+            }
+            List<Envelope> out = new ArrayList<>();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                if (!"events".equals(field)) {
+                    p.skipChildren();
+                    continue;
+                }
+                if (t != JsonToken.START_ARRAY) {
+                    throw new EnvelopeException("events must be an array", false);
+                }
+                while (p.nextToken() != JsonToken.END_ARRAY) {
+                    if (out.size() == MAX_BATCH_EVENTS) {
+                        throw new EnvelopeException("more than " + MAX_BATCH_EVENTS + " events", true);
+                    }
+                    String where = "events[" + out.size() + "]";
+                    if (p.currentToken() != JsonToken.START_OBJECT) {
+                        throw new EnvelopeException(where + ": must be an object", false);
+                    }
+                    out.add(readEnvelope(p, body, where));
+                }
+            }
+            expectEnd(p);
+            if (out.isEmpty()) {
+                throw new EnvelopeException("events is empty", false);
+            }
+            return out;
+        } catch (JsonProcessingException e) {
+            throw new EnvelopeException("malformed JSON at byte " + e.getLocation().getByteOffset(), false);
+        } catch (IOException e) {
+            throw new EnvelopeException("unreadable body", false);
+        }
+    }
+
+    /** One envelope, as a backend publishes it through Redis (§3). */
+    public Envelope parseOne(byte[] body) throws EnvelopeException {
+        if (body.length > MAX_ENVELOPE_BYTES) {
+            throw new EnvelopeException("envelope larger than " + MAX_ENVELOPE_BYTES + " bytes", true);
+        }
+        try (JsonParser p = json.createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new EnvelopeException("envelope must be a JSON object", false);
+            }
+            Envelope e = readEnvelope(p, body, "event");
+            expectEnd(p);
+            return e;
+        } catch (JsonProcessingException e) {
+            throw new EnvelopeException("malformed JSON at byte " + e.getLocation().getByteOffset(), false);
+        } catch (IOException e) {
+            throw new EnvelopeException("unreadable envelope", false);
+        }
+    }
+
+    private boolean isBatch(byte[] body) throws IOException {
+        try (JsonParser p = json.createParser(body)) {
+            p.nextToken();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                if ("events".equals(field) && t == JsonToken.START_ARRAY) {
+                    return true;
+                }
+                p.skipChildren();
+            }
+            return false;
+        } catch (JsonProcessingException e) {
+            return false; // the real pass reports it with its offset
+        }
+    }
+
+    /** Reads the object whose START_OBJECT is the current token; leaves the parser on its END_OBJECT. */
+    private static Envelope readEnvelope(JsonParser p, byte[] body, String where) throws IOException, EnvelopeException {
+        long start = p.currentTokenLocation().getByteOffset();
+        String topicName = null;
+        String eventType = null;
+        String shareId = null;
+        String deviceId = null;
+        byte[] data = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken t = p.nextToken();
+            switch (field) {
+                case "topic": topicName = string(p, t, where, field); break;
+                case "event_type": eventType = string(p, t, where, field); break;
+                case "share_id": shareId = t == JsonToken.VALUE_NULL ? null : string(p, t, where, field); break;
+                case "device_id": deviceId = t == JsonToken.VALUE_NULL ? null : string(p, t, where, field); break;
+                case "data": data = rawValue(p, body); break;
+                default: p.skipChildren(); break;
+            }
+        }
+        long end = p.currentLocation().getByteOffset();
+        if (end - start > MAX_ENVELOPE_BYTES) {
+            throw new EnvelopeException(where + ": larger than " + MAX_ENVELOPE_BYTES + " bytes", true);
+        }
+        if (topicName == null) {
+            throw new EnvelopeException(where + ": topic is required", false);
+        }
+        Topic topic = Topic.parse(topicName);
+        if (topic == null) {
+            throw new EnvelopeException(where + ": topic is not a valid topic (share:, device:, user:, channel:, broadcast)", false);
+        }
+        if (eventType == null || eventType.isEmpty()) {
+            throw new EnvelopeException(where + ": event_type is required", false);
+        }
+        if (eventType.length() > MAX_EVENT_TYPE) {
+            throw new EnvelopeException(where + ": event_type longer than " + MAX_EVENT_TYPE, false);
+        }
+        if (shareId != null && !Topic.isValidId(shareId)) {
+            throw new EnvelopeException(where + ": share_id is not a valid id", false);
+        }
+        if (deviceId != null && !Topic.isValidId(deviceId)) {
+            throw new EnvelopeException(where + ": device_id is not a valid id", false);
+        }
+        if (shareId == null && topic.kind() == Topic.Kind.SHARE) {
+            shareId = topic.id();
+        }
+        if (deviceId == null && topic.kind() == Topic.Kind.DEVICE) {
+            deviceId = topic.id();
+        }
+        return new Envelope(topic, eventType, data, shareId, deviceId);
+    }
+
+    private static String string(JsonParser p, JsonToken t, String where, String field) throws EnvelopeException, IOException {
+        if (t != JsonToken.VALUE_STRING) {
+            throw new EnvelopeException(where + ": " + field + " must be a string", false);
+        }
+        return p.getText();
+    }
+
+    /** The bytes of the current value, untouched. Scalars are finished first so their end offset is exact. */
+    private static byte[] rawValue(JsonParser p, byte[] body) throws IOException {
+        int from = (int) p.currentTokenLocation().getByteOffset();
+        if (p.currentToken().isStructStart()) {
+            p.skipChildren();
+        } else {
+            p.finishToken();
+        }
+        int to = (int) p.currentLocation().getByteOffset();
+        while (to > from && isJsonWhitespace(body[to - 1])) {
+            to--;
+        }
+        return Arrays.copyOfRange(body, from, to);
+    }
+
+    private static boolean isJsonWhitespace(byte b) {
+        return b == ' ' || b == '\n' || b == '\r' || b == '\t';
+    }
+
+    private static void expectEnd(JsonParser p) throws IOException, EnvelopeException {
+        if (p.nextToken() != null) {
+            throw new EnvelopeException("trailing content after the JSON object", false);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package io.herald.hub;
+
+import io.netty.buffer.ByteBuf;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One event on its way to the shards: the frame of each dialect, encoded once. Each shard task hands
+ * subscribers {@code retainedDuplicate()}s; the last shard to finish releases the originals.
+ */
+final class Publication {
+    final String topic;
+    private final ByteBuf[] frames;
+    private final AtomicInteger pendingShards;
+
+    Publication(String topic, ByteBuf[] frames, int shards) {
+        this.topic = topic;
+        this.frames = frames;
+        this.pendingShards = new AtomicInteger(shards);
+    }
+
+    /** The frame for a renderer slot, or null; owned by this publication (duplicate it to keep it). */
+    ByteBuf frame(int slot) {
+        return frames[slot];
+    }
+
+    void shardDone() {
+        if (pendingShards.decrementAndGet() == 0) {
+            releaseFrames(frames);
+        }
+    }
+
+    static void releaseFrames(ByteBuf[] frames) {
+        for (ByteBuf f : frames) {
+            if (f != null) {
+                f.release();
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package io.herald.hub;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.util.concurrent.EventExecutor;
+
+import java.util.Set;
+
+/**
+ * What the hub needs of a connection. Every method is called on {@link #eventLoop()} only, so implementations
+ * need no locks.
+ */
+public interface Subscriber {
+    /** The event loop that owns this subscriber; the hub shard of that loop indexes it. */
+    EventExecutor eventLoop();
+
+    /** Index of this subscriber's dialect in the renderer list the hub was built with. */
+    int rendererSlot();
+
+    /** The topic names this subscriber is in; owned and changed by the hub. */
+    Set<String> topics();
+
+    /**
+     * Takes ownership of one pre-encoded event frame. Returns false when the frame was dropped
+     * (the subscriber then owns the duty to tell its client, §8.3).
+     */
+    boolean deliver(ByteBuf frame);
+}

@@ -1,0 +1,106 @@
+package io.herald.protocol;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A client's JSON command, read with jackson-core's streaming parser: the string fields of the top-level
+ * object and of one nested {@code data} object. Other values are skipped; a field that holds a non-string
+ * reads as absent, so a dialect answers it as a missing field ({@code invalid_request}).
+ */
+public final class Command {
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(32).build())
+            .build();
+
+    private final Map<String, String> fields;
+    private final Map<String, String> data;
+    private final String id;
+
+    private Command(Map<String, String> fields, Map<String, String> data, String id) {
+        this.fields = fields;
+        this.data = data;
+        this.id = id;
+    }
+
+    /** A top-level string field, or null. */
+    public String get(String name) {
+        return fields.get(name);
+    }
+
+    /** A string field of the nested {@code data} object, or null. */
+    public String data(String name) {
+        return data.get(name);
+    }
+
+    /** The client's {@code id} as raw JSON (string or number) to echo back, or null (§6). */
+    public String rawId() {
+        return id;
+    }
+
+    /** Thrown for anything that is not a JSON object. */
+    public static final class Malformed extends Exception {
+        public Malformed(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** Parses a text message; does not release {@code utf8}. */
+    public static Command parse(ByteBuf utf8) throws Malformed {
+        try (JsonParser p = JSON.createParser((java.io.InputStream) new ByteBufInputStream(utf8.duplicate()))) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new Malformed("expected a JSON object");
+            }
+            Map<String, String> fields = new HashMap<>(4);
+            Map<String, String> data = Map.of();
+            String id = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken t = p.nextToken();
+                if (t == JsonToken.VALUE_STRING) {
+                    fields.put(name, p.getText());
+                    if (name.equals("id")) {
+                        id = quote(p.getText());
+                    }
+                } else if (name.equals("id") && (t == JsonToken.VALUE_NUMBER_INT)) {
+                    id = p.getText();
+                } else if (name.equals("data") && t == JsonToken.START_OBJECT) {
+                    data = new HashMap<>(4);
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String inner = p.currentName();
+                        if (p.nextToken() == JsonToken.VALUE_STRING) {
+                            data.put(inner, p.getText());
+                        } else {
+                            p.skipChildren();
+                        }
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+            if (p.nextToken() != null) {
+                throw new Malformed("trailing content after the JSON object");
+            }
+            return new Command(fields, data, id);
+        } catch (JsonProcessingException e) {
+            throw new Malformed("malformed JSON");
+        } catch (IOException e) {
+            throw new Malformed("unreadable message");
+        }
+    }
+
+    private static String quote(String s) {
+        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+        com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(s, b);
+        return b.append('"').toString();
+    }
+}

@@ -1,0 +1,32 @@
+package io.herald.protocol;
+
+import io.herald.hub.FrameRenderer;
+import io.netty.buffer.ByteBuf;
+
+/**
+ * One WebSocket dialect (§4–§7) as a plug-in over the shared core: it turns client messages into commands
+ * on its {@link Connection} and renders publications into its frames. Authentication, the hub, the broker,
+ * back-pressure and heartbeats live in the core; a dialect never touches a socket directly.
+ *
+ * <p>Every method runs on the connection's event loop, except {@link #render}, which the hub calls once per
+ * publication on the publishing thread.
+ */
+public interface Dialect extends FrameRenderer {
+
+    Endpoint endpoint();
+
+    /**
+     * Checks an authenticated upgrade beyond the token (the sync endpoint's device, §4).
+     *
+     * @return null to admit, else how to close
+     */
+    default Disconnect admit(Connection connection) {
+        return null;
+    }
+
+    /** The connection is open and authenticated. */
+    void onOpen(Connection connection);
+
+    /** A complete text message; the dialect must not release {@code utf8}. */
+    void onText(Connection connection, ByteBuf utf8);
+}

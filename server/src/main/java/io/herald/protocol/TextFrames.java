@@ -1,0 +1,125 @@
+package io.herald.protocol;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufOutputStream;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * Encodes server-to-client WebSocket text frames (RFC 6455 §5.2) straight into one {@link ByteBuf}: the
+ * frame header followed by a JSON payload written with jackson-core's streaming generator.
+ *
+ * <p>Hand-written because it is the hot path: server frames are unmasked (§5.1), so a publication's frame
+ * is the same bytes for every subscriber. Encoding it once, header included, lets each subscriber get a
+ * {@code retainedDuplicate()} that passes Netty's {@code WebSocket13FrameEncoder} untouched (it only
+ * encodes {@code WebSocketFrame} objects), instead of a per-subscriber frame object and header write.
+ *
+ * <p>Usage: {@code ByteBuf f = TextFrames.json(alloc, g -> { g.writeStartObject(); ...; g.writeEndObject(); });}
+ */
+public final class TextFrames {
+    /** FIN + opcode 1 (text), RFC 6455 §5.2. */
+    private static final int FIN_TEXT = 0x81;
+    /** The longest header: 2 bytes + 64-bit length. */
+    static final int MAX_HEADER = 10;
+
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .disable(com.fasterxml.jackson.core.StreamWriteFeature.AUTO_CLOSE_TARGET)
+            .build();
+
+    private TextFrames() {
+    }
+
+    /** Writes a JSON payload; the generator is Herald's only JSON writer on the message path. */
+    @FunctionalInterface
+    public interface JsonBody {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    /** A frame whose payload {@code body} writes; the caller owns the result. */
+    public static ByteBuf json(ByteBufAllocator alloc, JsonBody body) {
+        Writer w = new Writer(alloc.ioBuffer(256));
+        try {
+            body.write(w.gen);
+            return w.finish();
+        } catch (IOException e) {
+            w.discard();
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException | Error e) {
+            w.discard();
+            throw e;
+        }
+    }
+
+    /** Writes {@code "name": <raw JSON bytes>} without decoding them (§3: data reaches clients unchanged). */
+    public static void rawField(JsonGenerator g, SerializedString name, byte[] rawJson) throws IOException {
+        g.writeFieldName(name);
+        g.writeRawValue(new RawJson(rawJson));
+    }
+
+    /** A frame around ready-made UTF-8 payload bytes. */
+    public static ByteBuf text(ByteBufAllocator alloc, byte[] utf8) {
+        ByteBuf buf = alloc.ioBuffer(MAX_HEADER + utf8.length);
+        buf.writerIndex(MAX_HEADER);
+        buf.writeBytes(utf8);
+        return seal(buf);
+    }
+
+    static int headerLength(int payloadLength) {
+        return payloadLength <= 125 ? 2 : payloadLength <= 0xFFFF ? 4 : 10;
+    }
+
+    /** Writes the header into the space reserved before the payload and points the reader at it. */
+    private static ByteBuf seal(ByteBuf buf) {
+        int length = buf.writerIndex() - MAX_HEADER;
+        int start = MAX_HEADER - headerLength(length);
+        buf.setByte(start, FIN_TEXT);
+        if (length <= 125) {
+            buf.setByte(start + 1, length);
+        } else if (length <= 0xFFFF) {
+            buf.setByte(start + 1, 126);
+            buf.setShort(start + 2, length);
+        } else {
+            buf.setByte(start + 1, 127);
+            buf.setLong(start + 2, length);
+        }
+        buf.readerIndex(start);
+        return buf;
+    }
+
+    /** One frame being written. Call {@link #finish()} or {@link #discard()} exactly once. */
+    private static final class Writer {
+        private final ByteBuf buf;
+        private final JsonGenerator gen;
+
+        private Writer(ByteBuf buf) {
+            this.buf = buf;
+            buf.writerIndex(MAX_HEADER);
+            try {
+                this.gen = JSON.createGenerator((java.io.OutputStream) new ByteBufOutputStream(buf), JsonEncoding.UTF8);
+            } catch (IOException e) {
+                buf.release();
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        ByteBuf finish() throws IOException {
+            gen.close();
+            return seal(buf);
+        }
+
+        void discard() {
+            try {
+                gen.close();
+            } catch (IOException | RuntimeException ignored) {
+                // the buffer is released regardless
+            }
+            buf.release();
+        }
+    }
+}

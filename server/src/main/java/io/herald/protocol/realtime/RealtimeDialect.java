@@ -1,0 +1,151 @@
+package io.herald.protocol.realtime;
+
+import com.fasterxml.jackson.core.io.SerializedString;
+import io.herald.hub.Envelope;
+import io.herald.hub.Topic;
+import io.herald.protocol.Command;
+import io.herald.protocol.Connection;
+import io.herald.protocol.Dialect;
+import io.herald.protocol.Endpoint;
+import io.herald.protocol.Replies;
+import io.herald.protocol.TextFrames;
+import io.herald.protocol.sync.SyncDialect;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.time.Clock;
+
+/**
+ * The realtime endpoint, PROTOCOL.md §5: {@code /api/v1/realtime/ws}. Greets with {@code connected},
+ * subscribes each share on request when the token allows it, and always listens to the user's own
+ * {@code user:{sub}} topic and {@code broadcast}.
+ */
+public final class RealtimeDialect implements Dialect {
+    private static final SerializedString TYPE = new SerializedString("type");
+    private static final SerializedString SHARE_ID = new SerializedString("share_id");
+    private static final SerializedString DATA = new SerializedString("data");
+
+    private final Clock clock;
+
+    public RealtimeDialect(Clock clock) {
+        this.clock = clock;
+    }
+
+    @Override
+    public Endpoint endpoint() {
+        return Endpoint.REALTIME;
+    }
+
+    @Override
+    public void onOpen(Connection c) {
+        String user = c.principal().subject();
+        c.send(TextFrames.json(c.channel().alloc(), g -> {
+            g.writeStartObject();
+            g.writeStringField("type", "connected");
+            g.writeStringField("user_id", user);
+            g.writeStringField("timestamp", Replies.timestamp(clock.instant()));
+            g.writeEndObject();
+        }));
+        if (Topic.isValidId(user)) {
+            c.subscribe(Topic.user(user));
+        }
+        c.subscribe(Topic.BROADCAST);
+    }
+
+    @Override
+    public void onText(Connection c, ByteBuf utf8) {
+        ByteBufAllocator alloc = c.channel().alloc();
+        Command cmd;
+        try {
+            cmd = Command.parse(utf8);
+        } catch (Command.Malformed e) {
+            c.send(Replies.error(alloc, "invalid_request", null, null, e.getMessage()));
+            return;
+        }
+        String action = cmd.get("action");
+        if (action == null) {
+            c.send(Replies.error(alloc, "invalid_request", null, null, "missing action"));
+            return;
+        }
+        switch (action) {
+            case "ping":
+                c.send(Replies.single(alloc, "type", "pong"));
+                break;
+            case "subscribe":
+                subscribe(c, cmd.get("share_id"));
+                break;
+            case "unsubscribe":
+                unsubscribe(c, cmd.get("share_id"));
+                break;
+            default:
+                c.send(Replies.error(alloc, "invalid_request", null, null, "unknown action"));
+        }
+    }
+
+    private void subscribe(Connection c, String shareId) {
+        ByteBufAllocator alloc = c.channel().alloc();
+        if (shareId == null) {
+            c.send(Replies.error(alloc, "invalid_request", null, null, "missing share_id"));
+            return;
+        }
+        if (!c.principal().mayReadShare(shareId) || !Topic.isValidId(shareId)) {
+            c.send(Replies.error(alloc, "forbidden", "share_id", shareId, "share not in token"));
+            return;
+        }
+        c.subscribe(Topic.share(shareId)).whenComplete((ok, failure) -> c.execute(() -> {
+            if (failure != null) {
+                c.send(Replies.error(c.channel().alloc(), "internal_error", "share_id", shareId, "subscription failed, retry"));
+            } else {
+                c.send(shareReply(c.channel().alloc(), "subscribed", shareId));
+            }
+        }));
+    }
+
+    private void unsubscribe(Connection c, String shareId) {
+        ByteBufAllocator alloc = c.channel().alloc();
+        if (shareId == null) {
+            c.send(Replies.error(alloc, "invalid_request", null, null, "missing share_id"));
+            return;
+        }
+        if (Topic.isValidId(shareId)) {
+            c.unsubscribe(Topic.share(shareId));
+        }
+        c.send(shareReply(alloc, "unsubscribed", shareId));
+    }
+
+    private static ByteBuf shareReply(ByteBufAllocator alloc, String type, String shareId) {
+        return TextFrames.json(alloc, g -> {
+            g.writeStartObject();
+            g.writeStringField("type", type);
+            g.writeStringField("share_id", shareId);
+            g.writeEndObject();
+        });
+    }
+
+    @Override
+    public ByteBuf render(Envelope e, ByteBufAllocator alloc) {
+        Topic.Kind kind = e.topic().kind();
+        String type = e.eventType();
+        boolean onShare = kind == Topic.Kind.SHARE;
+        if (onShare && (SyncDialect.CHANGE.equals(type) || SyncDialect.SYNC_PREFERENCE_UPDATED.equals(type)
+                || SyncDialect.FORCE_SYNC.equals(type))) {
+            return null; // §5: the sync nudges are the sync endpoint's
+        }
+        if (!onShare && kind != Topic.Kind.USER && kind != Topic.Kind.BROADCAST) {
+            return null;
+        }
+        return TextFrames.json(alloc, g -> {
+            g.writeStartObject();
+            g.writeFieldName(TYPE);
+            g.writeString(type);
+            if (onShare) {
+                g.writeFieldName(SHARE_ID);
+                g.writeString(e.topic().id());
+            }
+            if (e.data() != null) {
+                TextFrames.rawField(g, DATA, e.data());
+            }
+            g.writeEndObject();
+        });
+    }
+}

@@ -1,0 +1,31 @@
+package io.herald.transport;
+
+/**
+ * The name of every handler Herald puts in a channel pipeline, in pipeline order.
+ *
+ * <p>A new connection starts as HTTP:
+ * <pre>
+ *   {@value #HTTP_CODEC} → {@value #HTTP_AGGREGATOR} → {@value #HTTP_ROUTER}
+ * </pre>
+ * {@link HttpRouter} answers plain HTTP itself (publish API, health, stats). For an upgrade on a dialect's
+ * path it checks the token, lets Netty's handshaker swap the HTTP codec for the WebSocket codec, and then
+ * replaces itself, leaving:
+ * <pre>
+ *   {@value #WS_ENCODER} → {@value #WS_DECODER} → {@value #WS_UTF8} → {@value #WS_AGGREGATOR} → {@value #WS_DIALECT}
+ * </pre>
+ * Event frames are written pre-encoded as {@code ByteBuf}s and pass the WebSocket encoder untouched.
+ */
+public final class HandlerNames {
+    public static final String HTTP_CODEC = "http-codec";
+    public static final String HTTP_AGGREGATOR = "http-aggregator";
+    public static final String HTTP_ROUTER = "http-router";
+    /** Names Netty's {@code WebSocketServerHandshaker} gives the codec it installs. */
+    public static final String WS_ENCODER = "wsencoder";
+    public static final String WS_DECODER = "wsdecoder";
+    public static final String WS_UTF8 = "ws-utf8";
+    public static final String WS_AGGREGATOR = "ws-aggregator";
+    public static final String WS_DIALECT = "ws-dialect";
+
+    private HandlerNames() {
+    }
+}

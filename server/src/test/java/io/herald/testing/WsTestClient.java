@@ -1,0 +1,229 @@
+package io.herald.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real WebSocket client for end-to-end tests, on Netty's client handshaker over loopback TCP. It records
+ * every text message and the close code the server sent, and answers the server's close frame.
+ */
+public final class WsTestClient implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final EventLoopGroup GROUP = new MultiThreadIoEventLoopGroup(2,
+            new DefaultThreadFactory("ws-test-client", true), NioIoHandler.newFactory());
+    public static final Duration WAIT = Duration.ofSeconds(10);
+
+    /** The server's close frame, or code 1006 when TCP closed without one (RFC 6455 §7.1.5). */
+    public record Closed(int code, String reason) {
+    }
+
+    private final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
+    private final CompletableFuture<Closed> closed = new CompletableFuture<>();
+    private final CompletableFuture<Void> handshake = new CompletableFuture<>();
+    private volatile int httpStatus;
+    private Channel channel;
+
+    private WsTestClient() {
+    }
+
+    public static WsTestClient connect(String url) {
+        return connect(url, new DefaultHttpHeaders());
+    }
+
+    /** Connects and waits for the handshake; throws when it fails. */
+    public static WsTestClient connect(String url, HttpHeaders headers) {
+        WsTestClient c = start(url, headers);
+        c.handshake.orTimeout(WAIT.toMillis(), TimeUnit.MILLISECONDS).join();
+        return c;
+    }
+
+    /** Starts connecting; {@link #handshakeDone()} tells when the upgrade finished. */
+    public static WsTestClient start(String url, HttpHeaders headers) {
+        URI uri = URI.create(url);
+        WsTestClient c = new WsTestClient();
+        WebSocketClientHandshaker hs = WebSocketClientHandshakerFactory.newHandshaker(
+                uri, WebSocketVersion.V13, null, false, headers, 16 * 1024 * 1024);
+        Bootstrap b = new Bootstrap().group(GROUP).channel(NioSocketChannel.class)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(1 << 20),
+                                c.new Handler(hs));
+                    }
+                });
+        b.connect(uri.getHost(), uri.getPort()).addListener(f -> {
+            if (!f.isSuccess()) {
+                c.handshake.completeExceptionally(f.cause());
+                c.closed.complete(new Closed(1006, "connect failed"));
+            }
+        });
+        return c;
+    }
+
+    public CompletableFuture<Void> handshakeDone() {
+        return handshake;
+    }
+
+    /** The HTTP status of a refused upgrade (0 while none). */
+    public int httpStatus() {
+        return httpStatus;
+    }
+
+    public void send(String text) {
+        channel.writeAndFlush(new TextWebSocketFrame(text)).syncUninterruptibly();
+    }
+
+    public void sendFrame(WebSocketFrame frame) {
+        channel.writeAndFlush(frame).syncUninterruptibly();
+    }
+
+    /** The next text message, waiting up to {@link #WAIT}; fails when none comes. */
+    public String next() {
+        return next(WAIT);
+    }
+
+    public String next(Duration wait) {
+        try {
+            String m = messages.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+            if (m == null) {
+                throw new AssertionError("no message within " + wait);
+            }
+            return m;
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    public JsonNode nextJson() {
+        try {
+            return JSON.readTree(next());
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** A message if one arrives within {@code wait}, else null. */
+    public String poll(Duration wait) throws InterruptedException {
+        return messages.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public List<String> drain() {
+        List<String> out = new ArrayList<>();
+        messages.drainTo(out);
+        return out;
+    }
+
+    public Closed awaitClose() {
+        return closed.orTimeout(WAIT.toMillis(), TimeUnit.MILLISECONDS).join();
+    }
+
+    public boolean isClosed() {
+        return closed.isDone();
+    }
+
+    public static JsonNode json(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (channel != null && channel.isActive()) {
+            channel.writeAndFlush(new CloseWebSocketFrame(1000, "bye"));
+            channel.close();
+        }
+    }
+
+    private final class Handler extends SimpleChannelInboundHandler<Object> {
+        private final WebSocketClientHandshaker hs;
+
+        Handler(WebSocketClientHandshaker hs) {
+            this.hs = hs;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            channel = ctx.channel();
+            hs.handshake(ctx.channel());
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
+            if (!hs.isHandshakeComplete()) {
+                FullHttpResponse r = (FullHttpResponse) msg;
+                httpStatus = r.status().code();
+                try {
+                    hs.finishHandshake(ctx.channel(), r);
+                    ctx.pipeline().addBefore(ctx.name(), "agg", new WebSocketFrameAggregator(16 * 1024 * 1024));
+                    handshake.complete(null);
+                } catch (RuntimeException e) {
+                    handshake.completeExceptionally(e);
+                    ctx.close();
+                }
+                return;
+            }
+            if (msg instanceof TextWebSocketFrame t) {
+                messages.add(t.text());
+            } else if (msg instanceof CloseWebSocketFrame c) {
+                closed.complete(new Closed(c.statusCode(), c.reasonText()));
+                ctx.writeAndFlush(new CloseWebSocketFrame(c.statusCode(), "")).addListener(f -> ctx.close());
+            } else if (msg instanceof PingWebSocketFrame p) {
+                ctx.writeAndFlush(new PongWebSocketFrame(p.content().retain()));
+            } else if (msg instanceof BinaryWebSocketFrame || msg instanceof PongWebSocketFrame) {
+                // not used by the JSON endpoints
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            handshake.completeExceptionally(new IllegalStateException("closed before the handshake finished"));
+            closed.complete(new Closed(1006, "closed without a close frame"));
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            handshake.completeExceptionally(cause);
+            ctx.close();
+        }
+    }
+}
