@@ -97,7 +97,7 @@ public final class Gateway implements AutoCloseable {
             throw e;
         }
         log.info("Herald {} listening on {}:{} (transport {}, broker {}, instance {})", version(),
-                address.getHostString(), address.getPort(), transport.name(), broker.type(), config.instanceId());
+                config.bind(), address.getPort(), transport.name(), broker.type(), config.instanceId());
     }
 
     /** Starts a gateway; throws {@link ConfigException} or {@link IllegalStateException} when it cannot. */

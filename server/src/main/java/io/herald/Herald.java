@@ -1,6 +1,7 @@
 package io.herald;
 
 import io.herald.auth.TokenIssuer;
+import io.herald.cli.ListenCommand;
 import io.herald.config.ConfigException;
 import io.herald.config.ConfigLoader;
 import io.herald.config.Durations;
@@ -21,7 +22,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code java -jar herald.jar [--config FILE] [--key=value ...]} serves (§1);
- * {@code java -jar herald.jar token --sub alice --shares s1,s2 ... [--ttl 1h]} prints a signed token.
+ * {@code java -jar herald.jar token --sub alice --shares s1,s2 ... [--ttl 1h]} prints a signed token;
+ * {@code java -jar herald.jar listen URL [--send JSON]...} is a small WebSocket client for trying it out.
  */
 public final class Herald {
     private static final Logger log = LoggerFactory.getLogger(Herald.class);
@@ -35,6 +37,9 @@ public final class Herald {
             if (args.length > 0 && args[0].equals("token")) {
                 System.exit(token(Arrays.copyOfRange(args, 1, args.length)));
             }
+            if (args.length > 0 && args[0].equals("listen")) {
+                System.exit(ListenCommand.run(Arrays.copyOfRange(args, 1, args.length)));
+            }
             serve(args);
         } catch (ConfigException | IllegalArgumentException e) {
             System.err.println("herald: " + e.getMessage());
@@ -42,6 +47,8 @@ public final class Herald {
         } catch (IllegalStateException e) {
             System.err.println("herald: " + e.getMessage());
             System.exit(1);
+        } catch (InterruptedException e) {
+            System.exit(130);
         }
     }
 

@@ -5,12 +5,9 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
 
 import java.util.List;
-import java.util.regex.Pattern;
 
 /** Where a token comes from on an HTTP request or WebSocket upgrade (§2), and how to log a target without it. */
 public final class BearerTokens {
-    private static final Pattern TOKEN_PARAM = Pattern.compile("(?i)([?&](?:token|access_token)=)[^&#]*");
-
     private BearerTokens() {
     }
 
@@ -34,8 +31,44 @@ public final class BearerTokens {
         return q == null || q.isEmpty() ? null : q.get(0);
     }
 
-    /** A request target safe for a log line: every {@code token=} value replaced (§2). */
+    /**
+     * A request target safe for a log line: every {@code token=} value replaced (§2). Parameter names are
+     * compared as {@link QueryStringDecoder} reads them (percent-decoded; {@code &} and {@code ;} separate),
+     * so whatever {@link #fromUpgrade} would take as the token is never logged.
+     */
     public static String redact(String uri) {
-        return TOKEN_PARAM.matcher(uri).replaceAll("$1<redacted>");
+        int q = uri.indexOf('?');
+        if (q < 0) {
+            return uri;
+        }
+        StringBuilder out = new StringBuilder(uri.length()).append(uri, 0, q + 1);
+        int i = q + 1;
+        while (i <= uri.length()) {
+            int sep = i;
+            while (sep < uri.length() && "&;#".indexOf(uri.charAt(sep)) < 0) {
+                sep++;
+            }
+            int eq = uri.indexOf('=', i);
+            if (eq >= 0 && eq < sep && isTokenName(uri.substring(i, eq))) {
+                out.append(uri, i, eq + 1).append("<redacted>");
+            } else {
+                out.append(uri, i, sep);
+            }
+            if (sep < uri.length()) {
+                out.append(uri.charAt(sep));
+            }
+            i = sep + 1;
+        }
+        return out.toString();
+    }
+
+    private static boolean isTokenName(String raw) {
+        String name;
+        try {
+            name = QueryStringDecoder.decodeComponent(raw);
+        } catch (IllegalArgumentException e) {
+            return true; // undecodable: redact rather than risk it
+        }
+        return name.equalsIgnoreCase("token") || name.equalsIgnoreCase("access_token");
     }
 }

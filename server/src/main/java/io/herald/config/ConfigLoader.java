@@ -85,6 +85,10 @@ public final class ConfigLoader {
         EnumMap<ConfigKey, String> v = new EnumMap<>(ConfigKey.class);
         for (ConfigKey k : ConfigKey.values()) {
             String s = given.get(k);
+            if (s != null && s.isBlank() && (k == ConfigKey.JWT_SECRET || k == ConfigKey.JWT_PUBLIC_KEY)) {
+                // An empty key is a broken deployment, not a request for development mode.
+                throw new ConfigException(k.envName() + ": set but empty");
+            }
             if (s == null || s.isBlank()) {
                 s = k.defaultValue();
             }

@@ -35,6 +35,8 @@ public record HeraldConfig(
 
     /** §1: an HMAC secret shorter than this is refused (HS256 needs 256 bits). */
     public static final int MIN_SECRET_BYTES = 32;
+    /** Durations are used in milliseconds (timers, {@code toMillis()}); a year is far beyond any sensible value. */
+    private static final Duration MAX_DURATION = Duration.ofDays(365);
 
     public HeraldConfig {
         require(bind != null && !bind.isBlank(), ConfigKey.BIND, "must not be empty");
@@ -57,12 +59,14 @@ public record HeraldConfig(
             instanceId = defaultInstanceId();
         }
         require(sendBuffer >= 1, ConfigKey.SEND_BUFFER, "must be at least 1");
-        require(idleTimeout != null && idleTimeout.toMillis() >= 1, ConfigKey.IDLE_TIMEOUT, "must be positive");
+        require(idleTimeout != null && idleTimeout.compareTo(Duration.ofMillis(1)) >= 0
+                && idleTimeout.compareTo(MAX_DURATION) <= 0, ConfigKey.IDLE_TIMEOUT, "must be between 1ms and 365d");
         require(maxFrame >= 125 && maxFrame <= 64 * 1024 * 1024, ConfigKey.MAX_FRAME, "must be 125..67108864");
         allowedOrigins = allowedOrigins == null ? List.of() : List.copyOf(allowedOrigins);
         require((tlsCert == null) == (tlsKey == null), ConfigKey.TLS_KEY,
                 "HERALD_TLS_CERT and HERALD_TLS_KEY go together");
-        require(drain != null && !drain.isNegative(), ConfigKey.DRAIN, "must not be negative");
+        require(drain != null && !drain.isNegative() && drain.compareTo(MAX_DURATION) <= 0, ConfigKey.DRAIN,
+                "must be between 0s and 365d");
         require(maxConnections >= 0, ConfigKey.MAX_CONNECTIONS, "must be 0 (no cap) or more");
     }
 

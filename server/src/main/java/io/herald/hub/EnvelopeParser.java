@@ -37,6 +37,7 @@ public final class EnvelopeParser {
         if (body.length > MAX_BATCH_BYTES) {
             throw new EnvelopeException("body larger than " + MAX_BATCH_BYTES + " bytes", true);
         }
+        String where = null; // the batch event being read, named in a syntax error (§3: "naming the first bad event")
         try (JsonParser p = json.createParser(body)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new EnvelopeException("body must be a JSON object", false);
@@ -58,16 +59,20 @@ public final class EnvelopeParser {
                 if (t != JsonToken.START_ARRAY) {
                     throw new EnvelopeException("events must be an array", false);
                 }
-                while (p.nextToken() != JsonToken.END_ARRAY) {
+                while (true) {
+                    where = "events[" + out.size() + "]";
+                    if (p.nextToken() == JsonToken.END_ARRAY) {
+                        break;
+                    }
                     if (out.size() == MAX_BATCH_EVENTS) {
                         throw new EnvelopeException("more than " + MAX_BATCH_EVENTS + " events", true);
                     }
-                    String where = "events[" + out.size() + "]";
                     if (p.currentToken() != JsonToken.START_OBJECT) {
                         throw new EnvelopeException(where + ": must be an object", false);
                     }
                     out.add(readEnvelope(p, body, where));
                 }
+                where = null;
             }
             expectEnd(p);
             if (out.isEmpty()) {
@@ -75,7 +80,8 @@ public final class EnvelopeParser {
             }
             return out;
         } catch (JsonProcessingException e) {
-            throw new EnvelopeException("malformed JSON at byte " + e.getLocation().getByteOffset(), false);
+            throw new EnvelopeException((where == null ? "" : where + ": ")
+                    + "malformed JSON at byte " + e.getLocation().getByteOffset(), false);
         } catch (IOException e) {
             throw new EnvelopeException("unreadable body", false);
         }

@@ -71,7 +71,7 @@ public final class Command {
                     if (name.equals("id")) {
                         id = quote(p.getText());
                     }
-                } else if (name.equals("id") && (t == JsonToken.VALUE_NUMBER_INT)) {
+                } else if (name.equals("id") && (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT)) {
                     id = p.getText();
                 } else if (name.equals("data") && t == JsonToken.START_OBJECT) {
                     data = new HashMap<>(4);

@@ -115,8 +115,9 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     private void upgrade(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query,
                          Routes.DialectMatch match) {
         // Every frame is bounded by maxFrame; fragments together by the aggregator (§8.4).
-        WebSocketServerHandshaker handshaker =
-                new WebSocketServerHandshakerFactory(wsUrl(req), null, false, maxFrame).newHandshaker(req);
+        // RFC 6455 only: Netty would also speak the hybi drafts (versions 7 and 8).
+        WebSocketServerHandshaker handshaker = "13".equals(req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION))
+                ? new WebSocketServerHandshakerFactory(wsUrl(req), null, false, maxFrame).newHandshaker(req) : null;
         if (handshaker == null) {
             WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
             return;

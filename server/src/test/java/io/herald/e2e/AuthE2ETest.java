@@ -1,0 +1,119 @@
+package io.herald.e2e;
+
+import io.herald.testing.TestServer;
+import io.herald.testing.WsTestClient;
+import io.jsonwebtoken.Jwts;
+import io.jsonwebtoken.security.Keys;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Date;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** §2 tokens on the upgrade, §4/§5 close codes: every invalid token completes the handshake then closes 4401. */
+class AuthE2ETest {
+    static TestServer server;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    record Case(String name, String token) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Stream<Case> invalidTokens() {
+        var secret = Keys.hmacShaKeyFor(TestServer.SECRET.getBytes(StandardCharsets.UTF_8));
+        var otherSecret = Keys.hmacShaKeyFor("another-secret-another-secret-another-secret!!".getBytes(StandardCharsets.UTF_8));
+        Instant now = Instant.now();
+        String header = b64("{\"alg\":\"none\",\"typ\":\"JWT\"}");
+        String payload = b64("{\"sub\":\"alice\",\"exp\":" + (now.getEpochSecond() + 3600) + ",\"shares\":[\"s1\"]}");
+        return Stream.of(
+                new Case("none", null),
+                new Case("garbage", "not-a-jwt"),
+                new Case("bad signature", Jwts.builder().subject("alice").expiration(Date.from(now.plusSeconds(3600)))
+                        .signWith(otherSecret).compact()),
+                new Case("alg none", header + "." + payload + "."),
+                new Case("expired", Jwts.builder().subject("alice").expiration(Date.from(now.minusSeconds(60)))
+                        .signWith(secret).compact()),
+                new Case("no exp", Jwts.builder().subject("alice").signWith(secret).compact()));
+    }
+
+    private static String b64(String json) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @ParameterizedTest(name = "realtime 4401: {0}")
+    @MethodSource("invalidTokens")
+    void realtimeClosesUnauthorized(Case c) {
+        String q = c.token() == null ? "" : "?token=" + c.token();
+        try (WsTestClient ws = WsTestClient.connect(server.ws("/api/v1/realtime/ws" + q))) {
+            assertEquals(new WsTestClient.Closed(4401, "unauthorized"), ws.awaitClose());
+            assertEquals(List.of(), ws.drain(), "nothing is sent before the close");
+        }
+    }
+
+    @ParameterizedTest(name = "sync 4401: {0}")
+    @MethodSource("invalidTokens")
+    void syncClosesUnauthorized(Case c) {
+        String q = c.token() == null ? "" : "?token=" + c.token();
+        try (WsTestClient ws = WsTestClient.connect(server.ws("/api/v1/sync/ws/d1" + q))) {
+            assertEquals(4401, ws.awaitClose().code());
+        }
+    }
+
+    @Test
+    void syncDeviceNotInTokenCloses4403() {
+        String token = server.token("alice", List.of("s1"), List.of("d1"), List.of());
+        try (WsTestClient ws = WsTestClient.connect(server.ws("/api/v1/sync/ws/d2?token=" + token))) {
+            assertEquals(new WsTestClient.Closed(4403, "device not registered"), ws.awaitClose());
+        }
+    }
+
+    @Test
+    void authorizationHeaderIsAccepted() {
+        HttpHeaders h = new DefaultHttpHeaders().add("Authorization", "Bearer " + server.userToken("alice", "s1"));
+        try (WsTestClient ws = WsTestClient.connect(server.ws("/api/v1/realtime/ws"), h)) {
+            assertEquals("connected", ws.nextJson().get("type").asText());
+        }
+    }
+
+    @Test
+    void headerWinsOverQueryParameter() {
+        HttpHeaders good = new DefaultHttpHeaders().add("Authorization", "Bearer " + server.userToken("alice", "s1"));
+        try (WsTestClient ws = WsTestClient.connect(server.ws("/api/v1/realtime/ws?token=garbage"), good)) {
+            assertEquals("alice", ws.nextJson().get("user_id").asText());
+        }
+        HttpHeaders bad = new DefaultHttpHeaders().add("Authorization", "Bearer garbage");
+        String query = "?token=" + server.userToken("alice", "s1");
+        try (WsTestClient ws = WsTestClient.connect(server.ws("/api/v1/realtime/ws" + query), bad)) {
+            assertEquals(4401, ws.awaitClose().code());
+        }
+    }
+
+    @Test
+    void plainGetOnWebSocketPathIs400AndUnknownPathIs404() {
+        assertEquals(400, server.get("/api/v1/realtime/ws", null).statusCode());
+        assertEquals(404, server.get("/nope", null).statusCode());
+    }
+}

@@ -1,0 +1,213 @@
+package io.herald.hub;
+
+import io.herald.metrics.Stats;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.DefaultEventLoop;
+import io.netty.util.concurrent.EventExecutor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Sharded index, first/last interest, encode once and one task per loop per publication. */
+class HubTest {
+    final DefaultEventLoop loopA = new DefaultEventLoop();
+    final DefaultEventLoop loopB = new DefaultEventLoop();
+    final List<String> interest = new CopyOnWriteArrayList<>();
+    final List<ByteBuf> rendered = new CopyOnWriteArrayList<>();
+    final Stats stats = new Stats();
+
+    /** Renders "<slot>:<event_type>" and remembers the original buffer to check its release. */
+    FrameRenderer renderer(int slot) {
+        return (e, alloc) -> {
+            if (e.eventType().equals("skip-" + slot)) {
+                return null;
+            }
+            ByteBuf b = alloc.buffer().writeBytes((slot + ":" + e.eventType()).getBytes(StandardCharsets.UTF_8));
+            rendered.add(b);
+            return b;
+        };
+    }
+
+    final Hub hub = new Hub(List.of(renderer(0), renderer(1)), new InterestListener() {
+        @Override
+        public CompletionStage<Void> firstSubscriber(String topic) {
+            interest.add("+" + topic);
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public void lastSubscriberLeft(String topic) {
+            interest.add("-" + topic);
+        }
+    }, ByteBufAllocator.DEFAULT, stats);
+
+    static final class FakeSubscriber implements Subscriber {
+        final EventExecutor loop;
+        final int slot;
+        final Set<String> topics = new HashSet<>();
+        final List<String> got = new CopyOnWriteArrayList<>();
+        final List<ByteBuf> frames = new CopyOnWriteArrayList<>();
+
+        FakeSubscriber(EventExecutor loop, int slot) {
+            this.loop = loop;
+            this.slot = slot;
+        }
+
+        @Override
+        public EventExecutor eventLoop() {
+            return loop;
+        }
+
+        @Override
+        public int rendererSlot() {
+            return slot;
+        }
+
+        @Override
+        public Set<String> topics() {
+            return topics;
+        }
+
+        @Override
+        public boolean deliver(ByteBuf frame) {
+            got.add(frame.toString(StandardCharsets.UTF_8));
+            frames.add(frame);
+            return true;
+        }
+
+        void releaseAll() {
+            frames.forEach(ByteBuf::release);
+        }
+    }
+
+    void onLoop(EventExecutor loop, Runnable r) throws Exception {
+        loop.submit(r).get(5, TimeUnit.SECONDS);
+    }
+
+    void drain() throws Exception {
+        onLoop(loopA, () -> { });
+        onLoop(loopB, () -> { });
+    }
+
+    @AfterEach
+    void stop() {
+        loopA.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        loopB.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    @Test
+    void reportsFirstSubscriberAndLastLeaverAcrossShards() throws Exception {
+        FakeSubscriber a = new FakeSubscriber(loopA, 0);
+        FakeSubscriber b = new FakeSubscriber(loopB, 0);
+        onLoop(loopA, () -> hub.subscribe(a, "share:s1"));
+        onLoop(loopB, () -> hub.subscribe(b, "share:s1"));
+        onLoop(loopA, () -> hub.subscribe(a, "share:s1")); // repeat is harmless
+        assertEquals(List.of("+share:s1"), interest);
+        assertEquals(2, hub.subscriptionCount());
+        onLoop(loopA, () -> hub.unsubscribe(a, "share:s1"));
+        assertEquals(List.of("+share:s1"), interest, "b still listens");
+        onLoop(loopB, () -> hub.unsubscribeAll(b));
+        assertEquals(List.of("+share:s1", "-share:s1"), interest);
+        assertEquals(0, hub.topicCount());
+        assertEquals(0, hub.subscriptionCount());
+    }
+
+    @Test
+    void publishRendersOncePerDialectAndEverySubscriberSharesTheBytes() throws Exception {
+        List<FakeSubscriber> subs = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            FakeSubscriber s = new FakeSubscriber(i % 2 == 0 ? loopA : loopB, i % 3 == 0 ? 1 : 0);
+            subs.add(s);
+            onLoop(s.loop, () -> hub.subscribe(s, "share:s1"));
+        }
+        hub.publish(new Envelope(Topic.share("s1"), "e", null, "s1", null));
+        drain();
+        assertEquals(2, rendered.size(), "one render per dialect, not per subscriber");
+        for (FakeSubscriber s : subs) {
+            assertEquals(List.of(s.slot + ":e"), s.got);
+        }
+        for (int slot = 0; slot < 2; slot++) {
+            rendered.get(slot).setByte(2, 'X'); // every subscriber's frame shares the one rendered buffer
+        }
+        for (FakeSubscriber s : subs) {
+            assertEquals(s.slot + ":X", s.frames.get(0).toString(StandardCharsets.UTF_8));
+        }
+        subs.forEach(FakeSubscriber::releaseAll);
+        for (ByteBuf b : rendered) {
+            assertEquals(0, b.refCnt(), "released once every shard and subscriber is done");
+        }
+        assertEquals(10, stats.delivered());
+    }
+
+    @Test
+    void oneTaskPerLoopPerPublication() throws Exception {
+        List<FakeSubscriber> subs = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            FakeSubscriber s = new FakeSubscriber(loopA, 0);
+            subs.add(s);
+            onLoop(loopA, () -> hub.subscribe(s, "share:hot"));
+        }
+        CountDownLatch hold = new CountDownLatch(1);
+        CountDownLatch held = new CountDownLatch(1);
+        loopA.execute(() -> {
+            held.countDown();
+            try {
+                hold.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        held.await();
+        hub.publish(new Envelope(Topic.share("hot"), "e", null, "hot", null));
+        assertEquals(1, loopA.pendingTasks(), "100 subscribers, one task");
+        hold.countDown();
+        drain();
+        subs.forEach(s -> assertEquals(1, s.got.size()));
+        subs.forEach(FakeSubscriber::releaseAll);
+    }
+
+    @Test
+    void noSubscriberNoRenderAndDialectsThatSkipGetNothing() throws Exception {
+        hub.publish(new Envelope(Topic.share("nobody"), "e", null, "nobody", null));
+        assertEquals(0, rendered.size());
+        FakeSubscriber s = new FakeSubscriber(loopA, 1);
+        onLoop(loopA, () -> hub.subscribe(s, "share:s1"));
+        hub.publish(new Envelope(Topic.share("s1"), "skip-1", null, "s1", null));
+        drain();
+        assertTrue(s.got.isEmpty());
+        rendered.forEach(b -> assertEquals(0, b.refCnt()));
+        assertEquals(2, stats.published());
+    }
+
+    @Test
+    void keepsPublishOrderPerSubscriber() throws Exception {
+        FakeSubscriber a = new FakeSubscriber(loopA, 0);
+        FakeSubscriber b = new FakeSubscriber(loopB, 0);
+        onLoop(loopA, () -> hub.subscribe(a, "share:s1"));
+        onLoop(loopB, () -> hub.subscribe(b, "share:s1"));
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            hub.publish(new Envelope(Topic.share("s1"), "e" + i, null, "s1", null));
+            expected.add("0:e" + i);
+        }
+        drain();
+        assertEquals(expected, a.got);
+        assertEquals(expected, b.got);
+        a.releaseAll();
+        b.releaseAll();
+    }
+}

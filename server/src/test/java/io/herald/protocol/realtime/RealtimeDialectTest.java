@@ -1,0 +1,107 @@
+package io.herald.protocol.realtime;
+
+import io.herald.hub.Envelope;
+import io.herald.hub.Topic;
+import io.herald.testing.EmbeddedConnection;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** §5 realtime dialect router on an EmbeddedChannel, and its rendering. */
+class RealtimeDialectTest {
+    final RealtimeDialect dialect = new RealtimeDialect(EmbeddedConnection.CLOCK);
+
+    EmbeddedConnection open(String user, String... shares) {
+        return new EmbeddedConnection(dialect, EmbeddedConnection.principal(user, Set.of(shares), Set.of()), null);
+    }
+
+    @Test
+    void greetsAndListensToTheUserAndBroadcast() {
+        try (EmbeddedConnection c = open("alice")) {
+            assertEquals(List.of("{\"type\":\"connected\",\"user_id\":\"alice\",\"timestamp\":\"2026-11-22T10:00:00.000Z\"}"),
+                    c.texts());
+            assertTrue(c.connection.isSubscribed(Topic.user("alice")));
+            assertTrue(c.connection.isSubscribed(Topic.BROADCAST));
+        }
+    }
+
+    @Test
+    void subscribeForbiddenUnsubscribeAndPing() {
+        try (EmbeddedConnection c = open("alice", "s1")) {
+            c.texts();
+            c.send("{\"action\":\"subscribe\",\"share_id\":\"s1\"}");
+            c.send("{\"action\":\"subscribe\",\"share_id\":\"s2\"}");
+            c.send("{\"action\":\"ping\"}");
+            c.send("{\"action\":\"unsubscribe\",\"share_id\":\"s1\"}");
+            List<String> out = c.texts();
+            assertEquals("{\"type\":\"subscribed\",\"share_id\":\"s1\"}", out.get(0));
+            assertTrue(out.get(1).startsWith("{\"type\":\"error\",\"code\":\"forbidden\",\"share_id\":\"s2\",\"message\":"), out.get(1));
+            assertEquals("{\"type\":\"pong\"}", out.get(2));
+            assertEquals("{\"type\":\"unsubscribed\",\"share_id\":\"s1\"}", out.get(3));
+            assertFalse(c.connection.isSubscribed(Topic.share("s1")));
+            assertFalse(c.connection.isSubscribed(Topic.share("s2")));
+        }
+    }
+
+    @Test
+    void invalidRequestsDoNotClose() {
+        try (EmbeddedConnection c = open("alice", "s1")) {
+            c.texts();
+            c.send("nope");
+            c.send("{\"action\":\"fly\"}");
+            c.send("{\"action\":\"unsubscribe\"}");
+            for (String err : c.texts()) {
+                assertTrue(err.startsWith("{\"type\":\"error\",\"code\":\"invalid_request\""), err);
+            }
+            assertTrue(c.channel.isActive());
+        }
+    }
+
+    @Test
+    void deliversShareUserAndBroadcastEventsThroughTheHub() {
+        try (EmbeddedConnection c = open("alice", "s1")) {
+            c.send("{\"action\":\"subscribe\",\"share_id\":\"s1\"}");
+            c.texts();
+            c.hub.publish(new Envelope(Topic.share("s1"), "file_deleted", bytes("{\"file_id\":\"f\"}"), "s1", null));
+            c.hub.publish(new Envelope(Topic.user("alice"), "hello", null, null, null));
+            c.hub.publish(new Envelope(Topic.user("bob"), "not-for-alice", null, null, null));
+            c.hub.publish(new Envelope(Topic.BROADCAST, "all", bytes("true"), null, null));
+            assertEquals(List.of("{\"type\":\"file_deleted\",\"share_id\":\"s1\",\"data\":{\"file_id\":\"f\"}}",
+                    "{\"type\":\"hello\"}", "{\"type\":\"all\",\"data\":true}"), c.texts());
+        }
+    }
+
+    @Test
+    void rendering() {
+        assertEquals("{\"type\":\"folder_created\",\"share_id\":\"s1\",\"data\":{\"a\" : 1}}",
+                render(new Envelope(Topic.share("s1"), "folder_created", bytes("{\"a\" : 1}"), "s1", null)));
+        assertEquals("{\"type\":\"q\\\"uote\"}", render(new Envelope(Topic.BROADCAST, "q\"uote", null, null, null)));
+        for (String sync : new String[] {"change", "sync_preference_updated", "force_sync"}) {
+            assertNull(dialect.render(new Envelope(Topic.share("s1"), sync, null, "s1", null), ByteBufAllocator.DEFAULT));
+        }
+        assertNull(dialect.render(new Envelope(Topic.device("d"), "x", null, null, "d"), ByteBufAllocator.DEFAULT));
+        assertNull(dialect.render(new Envelope(Topic.channel("c"), "x", null, null, null), ByteBufAllocator.DEFAULT));
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private String render(Envelope e) {
+        ByteBuf f = dialect.render(e, ByteBufAllocator.DEFAULT);
+        try {
+            return EmbeddedConnection.payload(f);
+        } finally {
+            f.release();
+        }
+    }
+}
