@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** §2 tokens on the upgrade, §4/§5 close codes: every invalid token completes the handshake then closes 4401. */
 class AuthE2ETest {
@@ -109,6 +111,27 @@ class AuthE2ETest {
         try (WsTestClient ws = WsTestClient.connect(server.ws("/api/v1/realtime/ws" + query), bad)) {
             assertEquals(4401, ws.awaitClose().code());
         }
+    }
+
+    /** §2: a token never appears in a log line; the refused upgrade is logged with {@code token=<redacted>}. */
+    @Test
+    void tokensNeverReachTheLog() {
+        String token = Jwts.builder().subject("alice").expiration(Date.from(Instant.now().plusSeconds(60)))
+                .signWith(Keys.hmacShaKeyFor("a-secret-herald-does-not-know-of-32b".getBytes(StandardCharsets.UTF_8)))
+                .compact();
+        java.io.PrintStream original = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+        try (WsTestClient ws = WsTestClient.connect(server.ws("/api/v1/realtime/ws?x=1&token=" + token))) {
+            assertEquals(4401, ws.awaitClose().code());
+        } finally {
+            System.setErr(original);
+        }
+        String log = captured.toString(StandardCharsets.UTF_8);
+        original.print(log);
+        assertTrue(log.contains("/api/v1/realtime/ws?x=1&token=<redacted>"), log);
+        assertFalse(log.contains(token.substring(token.lastIndexOf('.') + 1)), log);
+        assertFalse(log.contains(token.substring(0, token.indexOf('.'))), log);
     }
 
     @Test
