@@ -1,6 +1,7 @@
 package io.herald;
 
 import io.herald.api.HealthApi;
+import io.herald.api.MetricsApi;
 import io.herald.api.PublishApi;
 import io.herald.api.StatsApi;
 import io.herald.auth.TokenVerifier;
@@ -10,19 +11,27 @@ import io.herald.config.ConfigException;
 import io.herald.config.ConfigKey;
 import io.herald.config.HeraldConfig;
 import io.herald.hub.Envelope;
-import io.herald.hub.FrameRenderer;
 import io.herald.hub.EnvelopeParser;
+import io.herald.hub.FrameRenderer;
 import io.herald.hub.Hub;
+import io.herald.metrics.Metrics;
 import io.herald.metrics.Stats;
+import io.herald.protocol.ConnectionCore;
+import io.herald.protocol.ConnectionPolicy;
+import io.herald.protocol.Connections;
 import io.herald.protocol.Dialect;
+import io.herald.protocol.Disconnect;
 import io.herald.protocol.Endpoint;
 import io.herald.protocol.realtime.RealtimeDialect;
 import io.herald.protocol.sync.SyncDialect;
 import io.herald.transport.HeraldChannelInitializer;
 import io.herald.transport.HttpRouter;
+import io.herald.transport.OriginPolicy;
 import io.herald.transport.Routes;
 import io.herald.transport.ServerTransport;
+import io.herald.transport.TlsContexts;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.SslContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,10 +42,12 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The composition root: builds every part from one {@link HeraldConfig}, starts them in dependency order
- * (broker, hub, listener) and stops them in reverse. Used by {@code main} and by tests.
+ * (broker, hub, listener) and stops them in reverse (§8.6). Used by {@code main} and by tests.
  */
 public final class Gateway implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Gateway.class);
@@ -46,8 +57,10 @@ public final class Gateway implements AutoCloseable {
     private final Stats stats = new Stats();
     private final Broker broker;
     private final Hub hub;
+    private final Connections connections;
     private final ServerTransport transport;
     private final InetSocketAddress address;
+    private boolean closed;
 
     private Gateway(HeraldConfig config, Clock clock) {
         if (config.developmentMode()) {
@@ -55,6 +68,7 @@ public final class Gateway implements AutoCloseable {
         }
         this.config = config;
         TokenVerifier verifier = TokenVerifier.from(config, clock);
+        SslContext tls = config.tlsCert() != null ? TlsContexts.server(config.tlsCert(), config.tlsKey()) : null;
         this.broker = createBroker(config);
 
         Map<Endpoint, Dialect> dialects = new EnumMap<>(Endpoint.class);
@@ -67,15 +81,19 @@ public final class Gateway implements AutoCloseable {
             renderers.add(d != null ? d : (envelope, alloc) -> null);
         }
         this.hub = new Hub(renderers, broker, ByteBufAllocator.DEFAULT, stats);
+        this.connections = new Connections(config.idleTimeout(), clock);
+        ConnectionCore core = new ConnectionCore(hub, stats, connections, ConnectionPolicy.from(config));
 
         Routes routes = new Routes()
                 .dialectWithParameter("/api/v1/sync/ws/", dialects.get(Endpoint.SYNC))
                 .dialect("/api/v1/realtime/ws", dialects.get(Endpoint.REALTIME))
                 .http("/api/v1/publish", new PublishApi(verifier, new EnvelopeParser(), broker))
                 .http("/api/v1/realtime/stats", new StatsApi(verifier, config.instanceId(), stats, hub, broker))
+                .http("/metrics", new MetricsApi(Metrics.registry(stats, hub, broker, config.instanceId())))
                 .http("/healthz", HealthApi.live())
                 .http("/readyz", HealthApi.ready(broker));
-        HttpRouter router = new HttpRouter(routes, verifier, hub, stats, config.maxFrame());
+        HttpRouter router = new HttpRouter(routes, verifier, core, new OriginPolicy(config.allowedOrigins()),
+                config.maxFrame(), config.maxConnections());
 
         broker.start(new Broker.Listener() {
             @Override
@@ -90,14 +108,16 @@ public final class Gateway implements AutoCloseable {
         }).toCompletableFuture().join();
         this.transport = new ServerTransport(Math.max(1, Runtime.getRuntime().availableProcessors()));
         try {
-            this.address = transport.bind(config.bind(), config.port(), new HeraldChannelInitializer(router), BIND_TIMEOUT);
+            this.address = transport.bind(config.bind(), config.port(),
+                    new HeraldChannelInitializer(router, tls, requestTimeoutMillis(config)), BIND_TIMEOUT);
         } catch (RuntimeException e) {
             transport.shutdown(Duration.ofSeconds(1));
             broker.close();
             throw e;
         }
-        log.info("Herald {} listening on {}:{} (transport {}, broker {}, instance {})", version(),
-                config.bind(), address.getPort(), transport.name(), broker.type(), config.instanceId());
+        log.info("Herald {} listening on {}:{} (transport {}, {}, broker {}, instance {})", version(),
+                config.bind(), address.getPort(), transport.name(),
+                tls == null ? "no tls" : "tls " + TlsContexts.provider(tls), broker.type(), config.instanceId());
     }
 
     /** Starts a gateway; throws {@link ConfigException} or {@link IllegalStateException} when it cannot. */
@@ -107,6 +127,11 @@ public final class Gateway implements AutoCloseable {
 
     public static Gateway start(HeraldConfig config, Clock clock) {
         return new Gateway(config, clock);
+    }
+
+    /** §8.4 slowloris bound: a whole request within 10 s, or the idle timeout when that is shorter. */
+    static long requestTimeoutMillis(HeraldConfig config) {
+        return Math.min(HeraldChannelInitializer.REQUEST_TIMEOUT_MILLIS, config.idleTimeout().toMillis());
     }
 
     private static Broker createBroker(HeraldConfig config) {
@@ -141,10 +166,33 @@ public final class Gateway implements AutoCloseable {
         return v != null ? v : "dev";
     }
 
-    /** Stops accepting, closes every connection and releases the event loops and the broker. */
+    /**
+     * §8.6 graceful stop: stop accepting, close every connection 1001 {@code going away} spread over
+     * {@code HERALD_DRAIN}, then release the broker and the event loops.
+     */
     @Override
-    public void close() {
-        transport.shutdown(Duration.ofSeconds(5));
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        transport.stopAccepting();
+        int open = connections.size();
+        if (open > 0) {
+            log.info("draining {} connections over {}", open, config.drain());
+        }
+        try {
+            connections.closeAll(Disconnect.GOING_AWAY, config.drain())
+                    .get(config.drain().toMillis() + 5_000, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.warn("drain did not finish in time; closing the rest");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException e) {
+            log.warn("drain failed: {}", e.getCause().toString());
+        }
         broker.close();
+        transport.shutdown(Duration.ofSeconds(5));
+        log.info("stopped");
     }
 }

@@ -119,6 +119,7 @@ public final class Hub {
 
     /** Fans one event out to every local subscriber of its topic. Callable from any thread; never blocks. */
     public void publish(Envelope envelope) {
+        long publishedNanos = System.nanoTime();
         stats.countPublished();
         String topic = envelope.topic().name();
         TopicInterest ti = topics.get(topic);
@@ -141,10 +142,10 @@ public final class Hub {
             Publication.releaseFrames(frames);
             return;
         }
-        Publication pub = new Publication(topic, frames, targets.length);
+        Publication pub = new Publication(topic, frames, targets.length, publishedNanos);
         for (HubShard shard : targets) {
             try {
-                shard.loop.execute(() -> stats.countDelivered(shard.deliver(pub)));
+                shard.loop.execute(() -> stats.countDelivered(shard.deliver(pub, stats)));
             } catch (RejectedExecutionException e) {
                 pub.shardDone(); // the loop is shutting down; its connections are gone with it
             }

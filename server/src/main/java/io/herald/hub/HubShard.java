@@ -1,5 +1,6 @@
 package io.herald.hub;
 
+import io.herald.metrics.Stats;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.EventExecutor;
 
@@ -51,15 +52,16 @@ final class HubShard {
      *
      * @return frames accepted by subscribers
      */
-    int deliver(Publication pub) {
+    int deliver(Publication pub, Stats stats) {
         int delivered = 0;
         try {
             Set<Subscriber> set = members.get(pub.topic);
             if (set != null) {
                 for (Subscriber s : set) {
                     ByteBuf frame = pub.frame(s.rendererSlot());
-                    if (frame != null && s.deliver(frame.retainedDuplicate())) {
+                    if (frame != null && s.deliver(pub.topic, frame.retainedDuplicate())) {
                         delivered++;
+                        stats.recordDeliveryLatency(System.nanoTime() - pub.publishedNanos);
                     }
                 }
             }

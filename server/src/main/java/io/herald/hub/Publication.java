@@ -10,11 +10,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class Publication {
     final String topic;
+    /** {@link System#nanoTime()} when the hub took the event, for the delivery-latency histogram. */
+    final long publishedNanos;
     private final ByteBuf[] frames;
     private final AtomicInteger pendingShards;
 
-    Publication(String topic, ByteBuf[] frames, int shards) {
+    Publication(String topic, ByteBuf[] frames, int shards, long publishedNanos) {
         this.topic = topic;
+        this.publishedNanos = publishedNanos;
         this.frames = frames;
         this.pendingShards = new AtomicInteger(shards);
     }

@@ -20,8 +20,8 @@ public interface Subscriber {
     Set<String> topics();
 
     /**
-     * Takes ownership of one pre-encoded event frame. Returns false when the frame was dropped
-     * (the subscriber then owns the duty to tell its client, §8.3).
+     * Takes ownership of one pre-encoded event frame of {@code topic}. Returns false when the frame was
+     * dropped (the subscriber then owns the duty to tell its client, §8.3).
      */
-    boolean deliver(ByteBuf frame);
+    boolean deliver(String topic, ByteBuf frame);
 }

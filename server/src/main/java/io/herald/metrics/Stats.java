@@ -1,6 +1,8 @@
 package io.herald.metrics;
 
 import io.herald.protocol.Endpoint;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.snapshots.Unit;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -18,6 +20,14 @@ public final class Stats {
     private final LongAdder delivered = new LongAdder();
     private final LongAdder dropped = new LongAdder();
     private final LongAdder slowConsumerCloses = new LongAdder();
+    /** Publish to socket write, per delivery (§9). Classic buckets only: cheap enough for the fan-out path. */
+    private final Histogram deliveryLatency = Histogram.builder()
+            .name("herald_delivery_latency_seconds")
+            .help("Time from publication to the write of its frame to a subscriber's socket")
+            .unit(Unit.SECONDS)
+            .classicOnly()
+            .classicUpperBounds(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)
+            .build();
 
     public void connectionOpened(Endpoint endpoint, String user) {
         connections.incrementAndGet(endpoint.ordinal());
@@ -37,6 +47,15 @@ public final class Stats {
         if (n > 0) {
             delivered.add(n);
         }
+    }
+
+    /** One delivery written {@code nanos} after its publication. */
+    public void recordDeliveryLatency(long nanos) {
+        deliveryLatency.observe(nanos / 1e9);
+    }
+
+    public Histogram deliveryLatency() {
+        return deliveryLatency;
     }
 
     public void countDropped(int n) {

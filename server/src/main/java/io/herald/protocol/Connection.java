@@ -1,13 +1,11 @@
 package io.herald.protocol;
 
 import io.herald.auth.Principal;
-import io.herald.hub.Hub;
 import io.herald.hub.Subscriber;
 import io.herald.hub.Topic;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 
@@ -17,27 +15,37 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One authenticated WebSocket connection as dialects and the hub see it. Confined to its channel's event
- * loop: every method must be called there.
+ * One WebSocket connection as dialects and the hub see it. Confined to its channel's event loop: every
+ * method must be called there.
  */
-public final class Connection implements Subscriber {
-    /** RFC 6455 §7.1.1: after our close frame, wait this long for the client's before dropping TCP. */
-    static final long CLOSE_HANDSHAKE_MILLIS = 2000;
-
+public final class Connection implements Subscriber, BackPressureHandler.SlowConsumer {
     private final Channel channel;
     private final Dialect dialect;
     private final Principal principal;
     private final String pathParameter;
-    private final Hub hub;
+    private final ConnectionCore core;
+    private final BackPressureHandler backPressure;
+    private final CommandRateLimiter rateLimiter;
     private final Set<String> topics = new HashSet<>(4);
+    private long lastReadNanos;
+    private long deadlineMillis;
     private boolean closing;
 
-    public Connection(Channel channel, Dialect dialect, Principal principal, String pathParameter, Hub hub) {
+    /**
+     * @param principal    null for a connection that is only being refused
+     * @param deadlineMillis §8.2: epoch millis after which the connection closes 4401
+     */
+    public Connection(Channel channel, Dialect dialect, Principal principal, long deadlineMillis,
+                      String pathParameter, ConnectionCore core) {
         this.channel = channel;
         this.dialect = dialect;
         this.principal = principal;
+        this.deadlineMillis = deadlineMillis;
         this.pathParameter = pathParameter;
-        this.hub = hub;
+        this.core = core;
+        this.backPressure = new BackPressureHandler(core.policy(), core.stats(), this);
+        this.lastReadNanos = System.nanoTime();
+        this.rateLimiter = new CommandRateLimiter(core.policy(), lastReadNanos);
     }
 
     public Principal principal() {
@@ -57,20 +65,25 @@ public final class Connection implements Subscriber {
         return channel;
     }
 
+    /** The handler that counts and drops this connection's event frames (§8.3). */
+    public BackPressureHandler backPressure() {
+        return backPressure;
+    }
+
     /** Subscribes in the hub; the stage completes when the subscription is confirmed (§3). */
     public CompletionStage<Void> subscribe(Topic topic) {
-        return hub.subscribe(this, topic.name());
+        return core.hub().subscribe(this, topic.name());
     }
 
     public boolean unsubscribe(Topic topic) {
-        return hub.unsubscribe(this, topic.name());
+        return core.hub().unsubscribe(this, topic.name());
     }
 
     public boolean isSubscribed(Topic topic) {
         return topics.contains(topic.name());
     }
 
-    /** Sends a reply frame made by {@link TextFrames}; takes ownership. */
+    /** Sends a reply frame made by {@link TextFrames}; takes ownership. Replies are not counted as events. */
     public void send(ByteBuf frame) {
         if (closing || !channel.isActive()) {
             frame.release();
@@ -93,29 +106,49 @@ public final class Connection implements Subscriber {
         return closing;
     }
 
+    long lastReadNanos() {
+        return lastReadNanos;
+    }
+
+    long deadlineMillis() {
+        return deadlineMillis;
+    }
+
+    /** A new token extends the connection (§6 refresh). */
+    public void extendDeadline(long deadlineMillis) {
+        this.deadlineMillis = deadlineMillis;
+    }
+
+    /** Records inbound traffic (§8.1) and asks the command limiter about it (§8.4). */
+    CommandRateLimiter.Verdict received(boolean command) {
+        long now = System.nanoTime();
+        lastReadNanos = now;
+        return command ? rateLimiter.acquire(now) : CommandRateLimiter.Verdict.ALLOW;
+    }
+
     /**
      * Starts the closing handshake with {@code why}: our close frame, then TCP close when the client answers
-     * or after {@link #CLOSE_HANDSHAKE_MILLIS}. Idempotent.
+     * or after the policy's close-handshake time. Idempotent.
      */
     public void close(Disconnect why) {
         if (closing) {
             return;
         }
         closing = true;
-        hub.unsubscribeAll(this);
+        core.hub().unsubscribeAll(this);
         if (!channel.isActive()) {
             return;
         }
         channel.writeAndFlush(new CloseWebSocketFrame(why.code(), why.reason()));
         ScheduledFuture<?> timeout = channel.eventLoop().schedule(
-                () -> { channel.close(); }, CLOSE_HANDSHAKE_MILLIS, TimeUnit.MILLISECONDS);
+                () -> { channel.close(); }, core.policy().closeHandshake().toMillis(), TimeUnit.MILLISECONDS);
         channel.closeFuture().addListener(f -> timeout.cancel(false));
     }
 
-    /** Marks the connection closing without a frame of ours (the client started the close). */
+    /** Marks the connection closing without a frame of ours (the client started the close, or TCP is gone). */
     void closingByPeer() {
         closing = true;
-        hub.unsubscribeAll(this);
+        core.hub().unsubscribeAll(this);
     }
 
     // --- Subscriber ---
@@ -136,12 +169,27 @@ public final class Connection implements Subscriber {
     }
 
     @Override
-    public boolean deliver(ByteBuf frame) {
+    public boolean deliver(String topic, ByteBuf frame) {
         if (closing || !channel.isActive()) {
-            ReferenceCountUtil.release(frame);
+            frame.release();
             return false;
         }
-        channel.writeAndFlush(frame, channel.voidPromise());
-        return true;
+        return backPressure.writeEvent(topic, frame);
+    }
+
+    // --- SlowConsumer (§8.3) ---
+
+    @Override
+    public ByteBuf forceSyncFrame(String topic) {
+        Topic t = Topic.parse(topic);
+        return t == null ? null : dialect.forceSync(t, channel.alloc());
+    }
+
+    @Override
+    public void closeSlowConsumer(boolean now) {
+        close(Disconnect.SLOW_CONSUMER);
+        if (now) {
+            channel.close();
+        }
     }
 }

@@ -1,7 +1,9 @@
 package io.herald.protocol;
 
 import io.herald.hub.FrameRenderer;
+import io.herald.hub.Topic;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 
 /**
  * One WebSocket dialect (§4–§7) as a plug-in over the shared core: it turns client messages into commands
@@ -29,4 +31,16 @@ public interface Dialect extends FrameRenderer {
 
     /** A complete text message; the dialect must not release {@code utf8}. */
     void onText(Connection connection, ByteBuf utf8);
+
+    /**
+     * §8.3/§10: the frame that tells a client it missed events of {@code topic}, or null when this dialect
+     * has nothing to say for that topic. Called on the connection's loop.
+     */
+    ByteBuf forceSync(Topic topic, ByteBufAllocator alloc);
+
+    /** §8.4: a command over the rate limit was dropped; by default answered with a {@code rate_limited} error. */
+    default void onRateLimited(Connection connection) {
+        connection.send(Replies.error(connection.channel().alloc(), "rate_limited", null, null,
+                "more than 50 commands per second"));
+    }
 }

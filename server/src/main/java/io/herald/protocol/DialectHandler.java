@@ -1,6 +1,5 @@
 package io.herald.protocol;
 
-import io.herald.metrics.Stats;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -20,47 +19,63 @@ import java.io.IOException;
 
 /**
  * The JSON dialect router: last inbound handler of a WebSocket connection, after the frame decoder, UTF-8
- * validator and frame aggregator. It answers control frames (RFC 6455 §5.5), hands complete text messages
- * to the connection's {@link Dialect}, and tears the connection down from the hub when the channel goes.
- * Releases every frame it reads.
+ * validator and frame aggregator. It answers control frames (RFC 6455 §5.5), applies the §8.4 command rate,
+ * hands complete text messages to the connection's {@link Dialect}, and takes the connection out of the hub
+ * and the registry when the channel goes. Releases every frame it reads.
  */
 public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
     private static final Logger log = LoggerFactory.getLogger(DialectHandler.class);
 
     private final Connection connection;
-    private final Stats stats;
+    private final ConnectionCore core;
     private boolean opened;
 
-    public DialectHandler(Connection connection, Stats stats) {
+    public DialectHandler(Connection connection, ConnectionCore core) {
         this.connection = connection;
-        this.stats = stats;
+        this.core = core;
     }
 
     public Connection connection() {
         return connection;
     }
 
-    /** Counts the connection and lets the dialect greet it. Called by the upgrade once the 101 is written. */
+    /** Counts and registers the connection and lets the dialect greet it. Called once the 101 is written. */
     public void open() {
         opened = true;
-        stats.connectionOpened(connection.dialect().endpoint(), connection.principal().subject());
+        core.stats().connectionOpened(connection.dialect().endpoint(), connection.principal().subject());
+        core.connections().add(connection);
         connection.dialect().onOpen(connection);
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+        boolean command = frame instanceof TextWebSocketFrame || frame instanceof PingWebSocketFrame;
+        CommandRateLimiter.Verdict verdict = connection.received(command);
+        if (frame instanceof CloseWebSocketFrame close) {
+            onClose(ctx, close);
+            return;
+        }
+        if (connection.isClosing()) {
+            return;
+        }
+        if (verdict == CommandRateLimiter.Verdict.CLOSE) {
+            connection.close(Disconnect.RATE_LIMITED);
+            return;
+        }
         if (frame instanceof TextWebSocketFrame) {
-            if (!connection.isClosing()) {
+            if (verdict == CommandRateLimiter.Verdict.LIMIT) {
+                connection.dialect().onRateLimited(connection);
+            } else {
                 connection.dialect().onText(connection, frame.content());
             }
         } else if (frame instanceof PingWebSocketFrame) {
-            ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
-        } else if (frame instanceof CloseWebSocketFrame close) {
-            onClose(ctx, close);
+            if (verdict == CommandRateLimiter.Verdict.ALLOW) {
+                ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
+            }
         } else if (frame instanceof BinaryWebSocketFrame) {
             connection.close(Disconnect.UNSUPPORTED_DATA); // §8.4: JSON endpoints take text only
         }
-        // Pong frames need no answer.
+        // Pong frames need no answer; they count as traffic for §8.1.
     }
 
     private void onClose(ChannelHandlerContext ctx, CloseWebSocketFrame close) {
@@ -79,7 +94,9 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
     public void channelInactive(ChannelHandlerContext ctx) {
         connection.closingByPeer();
         if (opened) {
-            stats.connectionClosed(connection.dialect().endpoint(), connection.principal().subject());
+            opened = false;
+            core.connections().remove(connection);
+            core.stats().connectionClosed(connection.dialect().endpoint(), connection.principal().subject());
         }
         ctx.fireChannelInactive();
     }
@@ -87,9 +104,10 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof TooLongFrameException) {
-            connection.close(Disconnect.TOO_BIG);
+            connection.close(Disconnect.TOO_BIG); // §8.4: fragments together over the limit
         } else if (cause instanceof CorruptedWebSocketFrameException || cause instanceof CorruptedFrameException) {
-            // Netty's decoder has already sent its own close frame for the violation.
+            // Netty's decoder or UTF-8 validator has already sent the close frame for the violation.
+            connection.closingByPeer();
             ctx.close();
         } else if (cause instanceof IOException) {
             ctx.close(); // reset by peer and the like: nothing to tell anyone

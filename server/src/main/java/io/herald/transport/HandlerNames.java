@@ -3,21 +3,25 @@ package io.herald.transport;
 /**
  * The name of every handler Herald puts in a channel pipeline, in pipeline order.
  *
- * <p>A new connection starts as HTTP:
+ * <p>A new connection starts as HTTP ({@value #TLS} only when TLS is configured):
  * <pre>
- *   {@value #HTTP_CODEC} → {@value #HTTP_AGGREGATOR} → {@value #HTTP_ROUTER}
+ *   {@value #TLS} → {@value #HTTP_CODEC} → {@value #HTTP_AGGREGATOR} → {@value #HTTP_TIMEOUT} → {@value #HTTP_ROUTER}
  * </pre>
- * {@link HttpRouter} answers plain HTTP itself (publish API, health, stats). For an upgrade on a dialect's
- * path it checks the token, lets Netty's handshaker swap the HTTP codec for the WebSocket codec, and then
- * replaces itself, leaving:
+ * {@link HttpRouter} answers plain HTTP itself (publish API, health, stats, metrics). For an upgrade on a
+ * dialect's path it checks origin, capacity and token, lets Netty's handshaker swap the HTTP codec for the
+ * WebSocket codec, and then replaces itself and the request timeout, leaving:
  * <pre>
- *   {@value #WS_ENCODER} → {@value #WS_DECODER} → {@value #WS_UTF8} → {@value #WS_AGGREGATOR} → {@value #WS_DIALECT}
+ *   {@value #TLS} → {@value #WS_ENCODER} → {@value #WS_DECODER} → {@value #WS_UTF8} → {@value #WS_AGGREGATOR}
+ *     → {@value #WS_DIALECT} → {@value #WS_BACKPRESSURE}
  * </pre>
- * Event frames are written pre-encoded as {@code ByteBuf}s and pass the WebSocket encoder untouched.
+ * Event frames are written pre-encoded as {@code ByteBuf}s from {@value #WS_BACKPRESSURE}, which counts them,
+ * and pass the WebSocket encoder untouched.
  */
 public final class HandlerNames {
+    public static final String TLS = "tls";
     public static final String HTTP_CODEC = "http-codec";
     public static final String HTTP_AGGREGATOR = "http-aggregator";
+    public static final String HTTP_TIMEOUT = "http-timeout";
     public static final String HTTP_ROUTER = "http-router";
     /** Names Netty's {@code WebSocketServerHandshaker} gives the codec it installs. */
     public static final String WS_ENCODER = "wsencoder";
@@ -25,6 +29,7 @@ public final class HandlerNames {
     public static final String WS_UTF8 = "ws-utf8";
     public static final String WS_AGGREGATOR = "ws-aggregator";
     public static final String WS_DIALECT = "ws-dialect";
+    public static final String WS_BACKPRESSURE = "ws-backpressure";
 
     private HandlerNames() {
     }

@@ -6,28 +6,40 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
 
 /** Builds the pipeline every new connection starts with (see {@link HandlerNames} for the order). */
 public final class HeraldChannelInitializer extends ChannelInitializer<SocketChannel> {
-    /** Bounded request line and headers: a handshake needs far less. */
+    /** §8.4: bounded request line and headers; a handshake needs far less. */
     static final int MAX_INITIAL_LINE = 8192;
     static final int MAX_HEADER_SIZE = 16384;
+    /** §8.4: a whole request must arrive within this long (slowloris). */
+    public static final long REQUEST_TIMEOUT_MILLIS = 10_000;
 
     private final HttpRouter router;
+    private final SslContext tls;
+    private final long requestTimeoutMillis;
 
-    public HeraldChannelInitializer(HttpRouter router) {
+    /** @param tls null for plain TCP */
+    public HeraldChannelInitializer(HttpRouter router, SslContext tls, long requestTimeoutMillis) {
         this.router = router;
+        this.tls = tls;
+        this.requestTimeoutMillis = requestTimeoutMillis;
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
-        configure(ch.pipeline(), router);
+        if (tls != null) {
+            ch.pipeline().addLast(HandlerNames.TLS, tls.newHandler(ch.alloc()));
+        }
+        configure(ch.pipeline(), router, requestTimeoutMillis);
     }
 
-    /** Also used by tests on an {@code EmbeddedChannel}. */
-    public static void configure(ChannelPipeline p, HttpRouter router) {
+    /** The HTTP stage; also used by tests on an {@code EmbeddedChannel}. */
+    public static void configure(ChannelPipeline p, HttpRouter router, long requestTimeoutMillis) {
         p.addLast(HandlerNames.HTTP_CODEC, new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192));
         p.addLast(HandlerNames.HTTP_AGGREGATOR, new HttpObjectAggregator(EnvelopeParser.MAX_BATCH_BYTES));
+        p.addLast(HandlerNames.HTTP_TIMEOUT, new RequestTimeoutHandler(requestTimeoutMillis));
         p.addLast(HandlerNames.HTTP_ROUTER, router);
     }
 }

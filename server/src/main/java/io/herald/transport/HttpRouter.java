@@ -6,9 +6,8 @@ import io.herald.auth.BearerTokens;
 import io.herald.auth.InvalidTokenException;
 import io.herald.auth.Principal;
 import io.herald.auth.TokenVerifier;
-import io.herald.hub.Hub;
-import io.herald.metrics.Stats;
 import io.herald.protocol.Connection;
+import io.herald.protocol.ConnectionCore;
 import io.herald.protocol.DialectHandler;
 import io.herald.protocol.Disconnect;
 import io.netty.channel.Channel;
@@ -24,6 +23,8 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
@@ -32,12 +33,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The handshake/JWT stage, after the HTTP codec and aggregator: answers plain HTTP through {@link Routes},
  * and upgrades requests on a dialect's path to WebSocket.
  *
- * <p>An upgrade always completes when the request is a valid RFC 6455 handshake; authentication failures are
+ * <p>Before upgrading it refuses a foreign {@code Origin} with 403 (§8.5) and a connection past
+ * {@code HERALD_MAX_CONNECTIONS} with 503. An upgrade then always completes when the request is a valid
+ * RFC 6455 handshake; authentication failures are
  * then told with a close frame, as §4/§5 require: 4401 for a missing or invalid token (§2), or the dialect's
  * own refusal (4403 for an unregistered device). The token is read from the {@code Authorization} header or
  * the {@code token} query parameter and never logged. Stateless and shared by every channel; releases every
@@ -49,23 +53,30 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
 
     private final Routes routes;
     private final TokenVerifier verifier;
-    private final Hub hub;
-    private final Stats stats;
+    private final ConnectionCore core;
+    private final OriginPolicy origins;
     private final int maxFrame;
+    private final int maxConnections;
+    /** WebSocket connections admitted and not yet closed, for {@code HERALD_MAX_CONNECTIONS}. */
+    private final AtomicInteger admitted = new AtomicInteger();
 
-    public HttpRouter(Routes routes, TokenVerifier verifier, Hub hub, Stats stats, int maxFrame) {
+    /**
+     * @param maxConnections §1: WebSocket connections past this are refused with 503; 0 for no cap
+     */
+    public HttpRouter(Routes routes, TokenVerifier verifier, ConnectionCore core, OriginPolicy origins,
+                      int maxFrame, int maxConnections) {
         this.routes = routes;
         this.verifier = verifier;
-        this.hub = hub;
-        this.stats = stats;
+        this.core = core;
+        this.origins = origins;
         this.maxFrame = maxFrame;
+        this.maxConnections = maxConnections;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
         if (!req.decoderResult().isSuccess()) {
-            respond(ctx, req, HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, "bad_request",
-                    "malformed HTTP request"), false);
+            respond(ctx, req, decodeFailure(ctx, req.decoderResult().cause()), false);
             return;
         }
         QueryStringDecoder query = new QueryStringDecoder(req.uri());
@@ -108,6 +119,19 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         });
     }
 
+    /** §8.4: bounded request line and headers; anything else unreadable is a 400. */
+    private static FullHttpResponse decodeFailure(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof TooLongHttpHeaderException) {
+            return HttpResponses.error(ctx.alloc(), HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                    "headers_too_large", "request headers too large");
+        }
+        if (cause instanceof TooLongHttpLineException) {
+            return HttpResponses.error(ctx.alloc(), HttpResponseStatus.REQUEST_URI_TOO_LONG, "uri_too_long",
+                    "request line too long");
+        }
+        return HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, "bad_request", "malformed HTTP request");
+    }
+
     private static boolean isUpgrade(FullHttpRequest req) {
         return req.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
     }
@@ -122,15 +146,26 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
             return;
         }
-        Principal principal = null;
+        if (!origins.allows(req)) {
+            respond(ctx, req, HttpResponses.error(ctx.alloc(), HttpResponseStatus.FORBIDDEN, "origin_not_allowed",
+                    "origin not allowed"), false);
+            return;
+        }
+        if (!admit()) {
+            respond(ctx, req, HttpResponses.error(ctx.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE, "at_capacity",
+                    "too many connections, retry later"), false);
+            return;
+        }
+        ctx.channel().closeFuture().addListener(f -> admitted.decrementAndGet());
+        Principal verified = null;
         String refusal = null;
         try {
-            principal = verifier.verify(BearerTokens.fromUpgrade(req, query));
+            verified = verifier.verify(BearerTokens.fromUpgrade(req, query));
         } catch (InvalidTokenException e) {
             refusal = e.getMessage();
         }
         Channel channel = ctx.channel();
-        Principal admitted = principal;
+        Principal principal = verified;
         String why = refusal;
         String target = BearerTokens.redact(req.uri());
         handshaker.handshake(channel, req).addListener((ChannelFutureListener) f -> {
@@ -138,13 +173,18 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                 channel.close();
                 return;
             }
-            Connection connection = new Connection(channel, match.dialect(), admitted, match.parameter(), hub);
-            DialectHandler handler = new DialectHandler(connection, stats);
+            long deadline = principal == null ? Long.MAX_VALUE : verifier.deadline(principal).toEpochMilli();
+            Connection connection = new Connection(channel, match.dialect(), principal, deadline, match.parameter(), core);
+            DialectHandler handler = new DialectHandler(connection, core);
             ChannelPipeline p = channel.pipeline();
+            if (p.get(HandlerNames.HTTP_TIMEOUT) != null) {
+                p.remove(HandlerNames.HTTP_TIMEOUT);
+            }
             p.replace(HandlerNames.HTTP_ROUTER, HandlerNames.WS_DIALECT, handler);
             p.addBefore(HandlerNames.WS_DIALECT, HandlerNames.WS_UTF8, new Utf8FrameValidator());
             p.addBefore(HandlerNames.WS_DIALECT, HandlerNames.WS_AGGREGATOR, new WebSocketFrameAggregator(maxFrame));
-            Disconnect denied = admitted == null ? Disconnect.UNAUTHORIZED : match.dialect().admit(connection);
+            p.addLast(HandlerNames.WS_BACKPRESSURE, connection.backPressure());
+            Disconnect denied = principal == null ? Disconnect.UNAUTHORIZED : match.dialect().admit(connection);
             if (denied != null) {
                 if (log.isDebugEnabled()) {
                     log.debug("{} {} refused: {} ({})", channel.id().asShortText(), target, denied,
@@ -155,6 +195,18 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                 handler.open();
             }
         });
+    }
+
+    private boolean admit() {
+        while (true) {
+            int n = admitted.get();
+            if (maxConnections > 0 && n >= maxConnections) {
+                return false;
+            }
+            if (admitted.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
     }
 
     private static String wsUrl(FullHttpRequest req) {

@@ -83,7 +83,7 @@ class HubTest {
         }
 
         @Override
-        public boolean deliver(ByteBuf frame) {
+        public boolean deliver(String topic, ByteBuf frame) {
             got.add(frame.toString(StandardCharsets.UTF_8));
             frames.add(frame);
             return true;

@@ -105,7 +105,7 @@ class DialectHandlerTest {
             c.connection.close(Disconnect.GOING_AWAY);
             ReferenceCountUtil.release(c.channel.readOutbound());
             ByteBuf frame = TextFrames.text(c.channel.alloc(), "{}".getBytes(StandardCharsets.UTF_8));
-            assertFalse(c.connection.deliver(frame));
+            assertFalse(c.connection.deliver("share:s1", frame));
             assertEquals(0, frame.refCnt());
         }
     }
@@ -131,7 +131,7 @@ class DialectHandlerTest {
             c.channel.writeInbound(ping);
             assertEquals(List.of("{\"type\":\"pong\"}"), c.texts());
             assertEquals(0, ping.refCnt());
-            assertInstanceOf(DialectHandler.class, c.channel.pipeline().last());
+            assertInstanceOf(DialectHandler.class, c.channel.pipeline().first());
         }
     }
 }

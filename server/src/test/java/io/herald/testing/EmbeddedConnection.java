@@ -6,6 +6,9 @@ import io.herald.hub.Hub;
 import io.herald.hub.InterestListener;
 import io.herald.metrics.Stats;
 import io.herald.protocol.Connection;
+import io.herald.protocol.ConnectionCore;
+import io.herald.protocol.ConnectionPolicy;
+import io.herald.protocol.Connections;
 import io.herald.protocol.Dialect;
 import io.herald.protocol.DialectHandler;
 import io.herald.protocol.Endpoint;
@@ -19,6 +22,7 @@ import io.netty.util.ReferenceCountUtil;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -36,7 +40,12 @@ public final class EmbeddedConnection implements AutoCloseable {
 
     public final Stats stats = new Stats();
     public final List<String> interest = new ArrayList<>();
+    /** The §8 defaults: 1000 frames, 10 s grace, 90 s idle, 50/s burst 100, close after 100 rejections. */
+    public static final ConnectionPolicy POLICY = new ConnectionPolicy(1000, Duration.ofSeconds(10),
+            Duration.ofSeconds(90), 50, 100, 100, Duration.ofSeconds(2));
+
     public final Hub hub;
+    public final Connections connections;
     public final EmbeddedChannel channel;
     public final Connection connection;
 
@@ -59,9 +68,12 @@ public final class EmbeddedConnection implements AutoCloseable {
             }
         }, ByteBufAllocator.DEFAULT, stats);
         channel = new EmbeddedChannel();
-        connection = new Connection(channel, dialect, principal, pathParameter, hub);
-        DialectHandler handler = new DialectHandler(connection, stats);
+        connections = new Connections(POLICY.idleTimeout(), CLOCK);
+        ConnectionCore core = new ConnectionCore(hub, stats, connections, POLICY);
+        connection = new Connection(channel, dialect, principal, Long.MAX_VALUE, pathParameter, core);
+        DialectHandler handler = new DialectHandler(connection, core);
         channel.pipeline().addLast(handler);
+        channel.pipeline().addLast(connection.backPressure());
         handler.open();
     }
 

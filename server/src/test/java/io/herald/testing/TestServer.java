@@ -35,7 +35,8 @@ public final class TestServer implements AutoCloseable {
                 .set(ConfigKey.BIND, "127.0.0.1")
                 .port(0)
                 .jwtSecret(SECRET)
-                .set(ConfigKey.INSTANCE_ID, "test");
+                .set(ConfigKey.INSTANCE_ID, "test")
+                .set(ConfigKey.DRAIN, "200ms");
         customize.accept(b);
         return new TestServer(Gateway.start(b.build()));
     }

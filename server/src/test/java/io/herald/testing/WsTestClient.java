@@ -79,22 +79,47 @@ public final class WsTestClient implements AutoCloseable {
         WsTestClient c = new WsTestClient();
         WebSocketClientHandshaker hs = WebSocketClientHandshakerFactory.newHandshaker(
                 uri, WebSocketVersion.V13, null, false, headers, 16 * 1024 * 1024);
+        boolean tls = "wss".equals(uri.getScheme());
+        int port = uri.getPort() > 0 ? uri.getPort() : tls ? 443 : 80;
         Bootstrap b = new Bootstrap().group(GROUP).channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (tls) {
+                            ch.pipeline().addLast(clientTls().newHandler(ch.alloc(), uri.getHost(), port));
+                        }
                         ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(1 << 20),
                                 c.new Handler(hs));
                     }
                 });
-        b.connect(uri.getHost(), uri.getPort()).addListener(f -> {
+        b.connect(uri.getHost(), port).addListener(f -> {
             if (!f.isSuccess()) {
                 c.handshake.completeExceptionally(f.cause());
                 c.closed.complete(new Closed(1006, "connect failed"));
             }
         });
         return c;
+    }
+
+    /** Test certificates are self-signed: trust any server certificate (loopback only). */
+    private static io.netty.handler.ssl.SslContext clientTls() {
+        try {
+            return io.netty.handler.ssl.SslContextBuilder.forClient()
+                    .trustManager(io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE).build();
+        } catch (javax.net.ssl.SSLException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Stops reading from the socket, like a client whose app stalled (§8.3). */
+    public void pauseReading() {
+        channel.config().setAutoRead(false);
+    }
+
+    public void resumeReading() {
+        channel.config().setAutoRead(true);
+        channel.read();
     }
 
     public CompletableFuture<Void> handshakeDone() {

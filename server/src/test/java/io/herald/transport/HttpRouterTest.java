@@ -7,6 +7,8 @@ import io.herald.broker.local.LocalBroker;
 import io.herald.hub.FrameRenderer;
 import io.herald.hub.Hub;
 import io.herald.metrics.Stats;
+import io.herald.protocol.ConnectionCore;
+import io.herald.protocol.Connections;
 import io.herald.protocol.DialectHandler;
 import io.herald.protocol.realtime.RealtimeDialect;
 import io.herald.protocol.sync.SyncDialect;
@@ -46,11 +48,13 @@ class HttpRouterTest {
     final HttpRouter router = new HttpRouter(new Routes()
             .dialectWithParameter("/api/v1/sync/ws/", sync)
             .dialect("/api/v1/realtime/ws", realtime)
-            .http("/healthz", HealthApi.live()), verifier, hub, stats, 65536);
+            .http("/healthz", HealthApi.live()), verifier,
+            new ConnectionCore(hub, stats, new Connections(Duration.ofSeconds(90), Clock.systemUTC()), EmbeddedConnection.POLICY),
+            new OriginPolicy(List.of()), 65536, 0);
     final EmbeddedChannel ch = new EmbeddedChannel();
 
     HttpRouterTest() {
-        HeraldChannelInitializer.configure(ch.pipeline(), router);
+        HeraldChannelInitializer.configure(ch.pipeline(), router, 10_000);
     }
 
     @AfterEach
@@ -116,7 +120,8 @@ class HttpRouterTest {
         assertNull(ch.pipeline().get(HandlerNames.HTTP_CODEC));
         assertInstanceOf(DialectHandler.class, ch.pipeline().get(HandlerNames.WS_DIALECT));
         assertEquals(List.of(HandlerNames.WS_ENCODER, HandlerNames.WS_DECODER, HandlerNames.WS_UTF8,
-                HandlerNames.WS_AGGREGATOR, HandlerNames.WS_DIALECT), ch.pipeline().names().subList(0, 5));
+                HandlerNames.WS_AGGREGATOR, HandlerNames.WS_DIALECT, HandlerNames.WS_BACKPRESSURE),
+                ch.pipeline().names().subList(0, 6));
         Object connected = nextFrame();
         assertTrue(connected.toString().contains("TextWebSocketFrame"), String.valueOf(connected));
         ReferenceCountUtil.release(connected);

@@ -122,6 +122,12 @@ public final class RealtimeDialect implements Dialect {
         });
     }
 
+    /** §8.3: {@code {"type":"force_sync","share_id":"s"}} for a share; user and broadcast events have no resync. */
+    @Override
+    public ByteBuf forceSync(Topic topic, ByteBufAllocator alloc) {
+        return topic.kind() == Topic.Kind.SHARE ? shareReply(alloc, SyncDialect.FORCE_SYNC, topic.id()) : null;
+    }
+
     @Override
     public ByteBuf render(Envelope e, ByteBufAllocator alloc) {
         Topic.Kind kind = e.topic().kind();

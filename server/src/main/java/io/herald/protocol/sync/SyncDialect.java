@@ -144,6 +144,15 @@ public final class SyncDialect implements Dialect {
         return null; // §4: other event types are not sent on this endpoint
     }
 
+    /** §8.3: a lost share event asks for that share; a lost device event for everything. */
+    @Override
+    public ByteBuf forceSync(Topic topic, ByteBufAllocator alloc) {
+        if (topic.kind() == Topic.Kind.SHARE) {
+            return forceSync(alloc, topic.id());
+        }
+        return topic.kind() == Topic.Kind.DEVICE ? forceSync(alloc, null) : null;
+    }
+
     /** {@code {"event_type":"force_sync","share_id":"s"}}; without a share it asks for a full sync. */
     public static ByteBuf forceSync(ByteBufAllocator alloc, String shareId) {
         return TextFrames.json(alloc, g -> {

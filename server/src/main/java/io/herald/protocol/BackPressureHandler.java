@@ -1,0 +1,141 @@
+package io.herald.protocol;
+
+import io.herald.metrics.Stats;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * §8.3 back-pressure, the last handler of a WebSocket pipeline. Event frames enter through
+ * {@link #writeEvent} (not through the pipeline) and are counted from the moment they are written until
+ * the socket has taken them. Once {@code sendBuffer} are outstanding, the event at hand and every later one
+ * is dropped and released here; the connection becomes a slow consumer: it is sent one {@code force_sync}
+ * per topic whose events it lost, then closed 4408 once those are written, or after the grace period.
+ *
+ * <p>Replies and control frames pass through uncounted. Memory for a stalled connection is bounded by
+ * {@code sendBuffer} frames, each a duplicate of a buffer shared with every other subscriber.
+ * Confined to the channel's event loop.
+ */
+public final class BackPressureHandler extends ChannelOutboundHandlerAdapter {
+
+    /** What the slow-consumer procedure needs from the connection. */
+    public interface SlowConsumer {
+        /** The dialect's {@code force_sync} frame for a topic whose events were lost, or null for none. */
+        ByteBuf forceSyncFrame(String topic);
+
+        /** Closes 4408 (§8.3); {@code now} when the grace period ran out. */
+        void closeSlowConsumer(boolean now);
+    }
+
+    private final int limit;
+    private final long graceMillis;
+    private final Stats stats;
+    private final SlowConsumer consumer;
+    private final ChannelFutureListener eventWritten = this::eventWritten;
+    private final ChannelFutureListener forceSyncWritten = this::forceSyncWritten;
+    private ChannelHandlerContext ctx;
+    private int outstanding;
+    private boolean slow;
+    private boolean closing;
+    private int forceSyncsOutstanding;
+    private Set<String> lost;
+    private ScheduledFuture<?> grace;
+
+    public BackPressureHandler(ConnectionPolicy policy, Stats stats, SlowConsumer consumer) {
+        this.limit = policy.sendBuffer();
+        this.graceMillis = policy.slowConsumerGrace().toMillis();
+        this.stats = stats;
+        this.consumer = consumer;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        cancelGrace();
+    }
+
+    /** Event frames written and not yet taken by the socket. */
+    public int outstanding() {
+        return outstanding;
+    }
+
+    public boolean isSlowConsumer() {
+        return slow;
+    }
+
+    /**
+     * Writes one event frame of {@code topic}, or drops it (§8.3). Takes ownership of {@code frame}.
+     *
+     * @return true when written, false when dropped
+     */
+    public boolean writeEvent(String topic, ByteBuf frame) {
+        if (slow || outstanding >= limit || ctx == null) {
+            frame.release();
+            stats.countDropped(1);
+            if (ctx != null) {
+                lost(topic);
+            }
+            return false;
+        }
+        outstanding++;
+        ctx.writeAndFlush(frame, ctx.newPromise().addListener(eventWritten));
+        return true;
+    }
+
+    private void eventWritten(ChannelFuture f) {
+        outstanding--;
+    }
+
+    private void lost(String topic) {
+        if (!slow) {
+            slow = true;
+            lost = new HashSet<>();
+            stats.countSlowConsumerClose();
+            grace = ctx.executor().schedule(() -> closeNow(), graceMillis, TimeUnit.MILLISECONDS);
+        }
+        if (!closing && lost.add(topic)) {
+            ByteBuf forceSync = consumer.forceSyncFrame(topic);
+            if (forceSync != null) {
+                forceSyncsOutstanding++;
+                ctx.writeAndFlush(forceSync, ctx.newPromise().addListener(forceSyncWritten));
+                return;
+            }
+        }
+        closeWhenForceSyncsWritten();
+    }
+
+    private void forceSyncWritten(ChannelFuture f) {
+        forceSyncsOutstanding--;
+        closeWhenForceSyncsWritten();
+    }
+
+    private void closeWhenForceSyncsWritten() {
+        if (slow && !closing && forceSyncsOutstanding == 0) {
+            closing = true;
+            consumer.closeSlowConsumer(false);
+        }
+    }
+
+    private void closeNow() {
+        closing = true;
+        consumer.closeSlowConsumer(true);
+    }
+
+    private void cancelGrace() {
+        if (grace != null) {
+            grace.cancel(false);
+            grace = null;
+        }
+    }
+}

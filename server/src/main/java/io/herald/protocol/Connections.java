@@ -1,0 +1,140 @@
+package io.herald.protocol;
+
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Every open WebSocket connection, kept per event loop, and the one timer mechanism of §8: each loop runs a
+ * single periodic sweep over its own connections that closes the idle ones (§8.1, 1001) and the expired ones
+ * (§8.2, 4401). One task per loop per tick, whatever the number of connections, so it scales to 100k
+ * connections without 100k timers. Also spreads the closes of a graceful shutdown (§8.6).
+ */
+public final class Connections {
+    private final long idleNanos;
+    private final long tickMillis;
+    private final Clock clock;
+    private final ConcurrentHashMap<EventExecutor, LoopConnections> loops = new ConcurrentHashMap<>();
+
+    public Connections(Duration idleTimeout, Clock clock) {
+        this.idleNanos = idleTimeout.toNanos();
+        // Idle and expiry are judged to a tenth of the idle timeout, between 50 ms and 1 s.
+        this.tickMillis = Math.max(50, Math.min(1000, idleTimeout.toMillis() / 10));
+        this.clock = clock;
+    }
+
+    /** The connections of one event loop; touched on that loop only. */
+    private final class LoopConnections implements Runnable {
+        final EventExecutor loop;
+        final Set<Connection> open = new LinkedHashSet<>();
+        ScheduledFuture<?> sweep;
+
+        LoopConnections(EventExecutor loop) {
+            this.loop = loop;
+        }
+
+        @Override
+        public void run() {
+            long now = System.nanoTime();
+            long wallMillis = clock.millis();
+            List<Connection> idle = null;
+            List<Connection> expired = null;
+            for (Connection c : open) {
+                if (c.isClosing()) {
+                    continue;
+                }
+                if (now - c.lastReadNanos() > idleNanos) {
+                    (idle == null ? idle = new ArrayList<>() : idle).add(c);
+                } else if (wallMillis > c.deadlineMillis()) {
+                    (expired == null ? expired = new ArrayList<>() : expired).add(c);
+                }
+            }
+            if (idle != null) {
+                idle.forEach(c -> c.close(Disconnect.IDLE_TIMEOUT));
+            }
+            if (expired != null) {
+                expired.forEach(c -> c.close(Disconnect.TOKEN_EXPIRED));
+            }
+        }
+    }
+
+    /** Called on the connection's loop once it is open. */
+    void add(Connection c) {
+        LoopConnections lc = loops.computeIfAbsent(c.eventLoop(), LoopConnections::new);
+        lc.open.add(c);
+        if (lc.sweep == null) {
+            lc.sweep = lc.loop.scheduleAtFixedRate(lc, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Called on the connection's loop when its channel is gone. */
+    void remove(Connection c) {
+        LoopConnections lc = loops.get(c.eventLoop());
+        if (lc != null) {
+            lc.open.remove(c);
+        }
+    }
+
+    /** Open connections on every loop (approximate while connections come and go). */
+    public int size() {
+        int n = 0;
+        for (LoopConnections lc : loops.values()) {
+            n += lc.open.size();
+        }
+        return n;
+    }
+
+    /**
+     * §8.6: closes every connection 1001 {@code going away}, spreading each loop's closes evenly over
+     * {@code spread} so clients do not reconnect as one wave. Completes when every channel is closed.
+     */
+    public CompletableFuture<Void> closeAll(Disconnect why, Duration spread) {
+        List<CompletableFuture<Void>> done = new ArrayList<>();
+        for (LoopConnections lc : loops.values()) {
+            CompletableFuture<Void> loopDone = new CompletableFuture<>();
+            done.add(loopDone);
+            try {
+                lc.loop.execute(() -> closeSpread(lc, why, spread, loopDone));
+            } catch (RejectedExecutionException e) {
+                loopDone.complete(null);
+            }
+        }
+        return CompletableFuture.allOf(done.toArray(new CompletableFuture[0]));
+    }
+
+    private void closeSpread(LoopConnections lc, Disconnect why, Duration spread, CompletableFuture<Void> done) {
+        if (lc.sweep != null) {
+            lc.sweep.cancel(false);
+            lc.sweep = null;
+        }
+        List<Connection> all = new ArrayList<>(lc.open);
+        if (all.isEmpty()) {
+            done.complete(null);
+            return;
+        }
+        List<CompletableFuture<Void>> closed = new ArrayList<>(all.size());
+        long step = all.size() > 1 ? spread.toNanos() / all.size() : 0;
+        for (int i = 0; i < all.size(); i++) {
+            Connection c = all.get(i);
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            closed.add(f);
+            c.channel().closeFuture().addListener(x -> f.complete(null));
+            if (i == 0 || step == 0) {
+                c.close(why);
+            } else {
+                lc.loop.schedule(() -> c.close(why), step * i, TimeUnit.NANOSECONDS);
+            }
+        }
+        CompletableFuture.allOf(closed.toArray(new CompletableFuture[0])).whenComplete((v, t) -> done.complete(null));
+    }
+}
