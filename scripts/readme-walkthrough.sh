@@ -45,11 +45,11 @@ fi
 bash "$work/terminal1.sh" > "$work/out1" 2> "$work/err1" &
 server_pid=$!
 for _ in $(seq 1 240); do
-  grep -q '^export HERALD_PUBLISHER_TOKEN=' "$work/out1" 2>/dev/null && break
+  grep -q '^export DEMO_PUBLISHER_TOKEN=' "$work/out1" 2>/dev/null && break
   kill -0 "$server_pid" 2>/dev/null || { cat "$work/err1" >&2; echo "readme-walkthrough: Herald did not start" >&2; exit 1; }
   sleep 0.5
 done
-grep '^export HERALD_' "$work/out1" > "$work/exports" || { cat "$work/err1" >&2; exit 1; }
+grep '^export DEMO_' "$work/out1" > "$work/exports" || { cat "$work/err1" >&2; exit 1; }
 
 # Terminal 2: paste the exports, then listen.
 ( source "$work/exports"; exec bash "$work/terminal2.sh" ) > "$work/out2" 2>&1 &

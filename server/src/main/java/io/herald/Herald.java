@@ -93,9 +93,9 @@ public final class Herald {
                 List.of("publisher", "admin"), ttl);
         return "\nDevelopment tokens (valid 24h):\n"
                 + "  user demo (shares demo, devices demo-device):\n"
-                + "export HERALD_USER_TOKEN=" + user + "\n"
+                + "export DEMO_USER_TOKEN=" + user + "\n"
                 + "  publisher demo-publisher (roles publisher, admin):\n"
-                + "export HERALD_PUBLISHER_TOKEN=" + publisher + "\n\n";
+                + "export DEMO_PUBLISHER_TOKEN=" + publisher + "\n\n";
     }
 
     /** The {@code token} subcommand: signs with the configured HMAC secret and prints the token alone. */

@@ -7,6 +7,10 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -37,6 +41,7 @@ public final class EnvelopeParser {
         if (body.length > MAX_BATCH_BYTES) {
             throw new EnvelopeException("body larger than " + MAX_BATCH_BYTES + " bytes", true);
         }
+        requireUtf8Object(body);
         String where = null; // the batch event being read, named in a syntax error (§3: "naming the first bad event")
         try (JsonParser p = json.createParser(body)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -92,6 +97,7 @@ public final class EnvelopeParser {
         if (body.length > MAX_ENVELOPE_BYTES) {
             throw new EnvelopeException("envelope larger than " + MAX_ENVELOPE_BYTES + " bytes", true);
         }
+        requireUtf8Object(body);
         try (JsonParser p = json.createParser(body)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new EnvelopeException("envelope must be a JSON object", false);
@@ -139,7 +145,7 @@ public final class EnvelopeParser {
                 case "event_type": eventType = string(p, t, where, field); break;
                 case "share_id": shareId = t == JsonToken.VALUE_NULL ? null : string(p, t, where, field); break;
                 case "device_id": deviceId = t == JsonToken.VALUE_NULL ? null : string(p, t, where, field); break;
-                case "data": data = rawValue(p, body); break;
+                case "data": data = rawValue(p, body, where); break;
                 default: p.skipChildren(); break;
             }
         }
@@ -183,8 +189,11 @@ public final class EnvelopeParser {
     }
 
     /** The bytes of the current value, untouched. Scalars are finished first so their end offset is exact. */
-    private static byte[] rawValue(JsonParser p, byte[] body) throws IOException {
+    private static byte[] rawValue(JsonParser p, byte[] body, String where) throws IOException, EnvelopeException {
         int from = (int) p.currentTokenLocation().getByteOffset();
+        if (from < 0) {
+            throw new EnvelopeException(where + ": body must be UTF-8", false);
+        }
         if (p.currentToken().isStructStart()) {
             p.skipChildren();
         } else {
@@ -194,7 +203,49 @@ public final class EnvelopeParser {
         while (to > from && isJsonWhitespace(body[to - 1])) {
             to--;
         }
-        return Arrays.copyOfRange(body, from, to);
+        byte[] data = Arrays.copyOfRange(body, from, to);
+        if (!isValidUtf8(data)) {
+            // Skipped values are not decoded by the parser; a bad sequence would reach every subscriber as an
+            // invalid text frame and fail their connections (RFC 6455 §8.1).
+            throw new EnvelopeException(where + ": data is not valid UTF-8", false);
+        }
+        return data;
+    }
+
+    private static boolean isValidUtf8(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b < 0) {
+                try {
+                    StandardCharsets.UTF_8.newDecoder()
+                            .onMalformedInput(CodingErrorAction.REPORT)
+                            .onUnmappableCharacter(CodingErrorAction.REPORT)
+                            .decode(ByteBuffer.wrap(bytes));
+                    return true;
+                } catch (CharacterCodingException e) {
+                    return false;
+                }
+            }
+        }
+        return true; // ASCII: the common case costs one pass
+    }
+
+    /**
+     * Jackson guesses UTF-16/32 from zero bytes or a byte-order mark; §3 envelopes are UTF-8 JSON objects,
+     * so the first non-blank byte must be '{' and the first four bytes hold no zero.
+     */
+    private static void requireUtf8Object(byte[] body) throws EnvelopeException {
+        int i = 0;
+        while (i < body.length && isJsonWhitespace(body[i])) {
+            i++;
+        }
+        if (i == body.length || body[i] != '{') {
+            throw new EnvelopeException("body must be a UTF-8 JSON object", false);
+        }
+        for (int j = 0; j < Math.min(4, body.length); j++) {
+            if (body[j] == 0) {
+                throw new EnvelopeException("body must be a UTF-8 JSON object", false);
+            }
+        }
     }
 
     private static boolean isJsonWhitespace(byte b) {

@@ -51,7 +51,8 @@ public final class Hub {
 
     /**
      * Subscribes on the subscriber's own loop. The returned stage completes when events of the topic are
-     * sure to reach this instance; answer {@code subscribed} only then (§3).
+     * sure to reach this instance; answer {@code subscribed} only then (§3). When it fails the caller must
+     * {@link #unsubscribe}, so that the topic's interest is dropped and a later subscribe asks the broker anew.
      */
     public CompletionStage<Void> subscribe(Subscriber s, String topic) {
         assert s.eventLoop().inEventLoop();
@@ -62,7 +63,7 @@ public final class Hub {
                 return topics.compute(topic, (name, ti) -> {
                     if (ti == null) {
                         ti = new TopicInterest();
-                        ti.ready = interest.firstSubscriber(name).toCompletableFuture();
+                        ti.ready = firstSubscriber(name);
                     }
                     HubShard[] old = ti.shards;
                     HubShard[] grown = Arrays.copyOf(old, old.length + 1);
@@ -74,6 +75,15 @@ public final class Hub {
         }
         TopicInterest ti = topics.get(topic);
         return ti != null ? ti.ready : CompletableFuture.completedFuture(null);
+    }
+
+    /** Never throws: a broker that fails to subscribe fails the stage instead (the subscriber rolls back). */
+    private CompletableFuture<Void> firstSubscriber(String topic) {
+        try {
+            return interest.firstSubscriber(topic).toCompletableFuture();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /** Unsubscribes on the subscriber's own loop; returns false when it was not subscribed. */

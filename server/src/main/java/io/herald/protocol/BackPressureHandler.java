@@ -123,7 +123,9 @@ public final class BackPressureHandler extends ChannelOutboundHandlerAdapter {
     private void closeWhenForceSyncsWritten() {
         if (slow && !closing && forceSyncsOutstanding == 0) {
             closing = true;
-            consumer.closeSlowConsumer(false);
+            // A later task: this may run inside the hub's delivery loop, which must not see the
+            // connection leave its subscriber set mid-iteration.
+            ctx.executor().execute(() -> consumer.closeSlowConsumer(false));
         }
     }
 

@@ -11,6 +11,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
@@ -70,9 +71,22 @@ public final class Connection implements Subscriber, BackPressureHandler.SlowCon
         return backPressure;
     }
 
-    /** Subscribes in the hub; the stage completes when the subscription is confirmed (§3). */
+    /**
+     * Subscribes in the hub; the stage completes when the subscription is confirmed (§3). A subscription the
+     * broker could not confirm is undone before the stage fails, so the client may simply retry.
+     */
     public CompletionStage<Void> subscribe(Topic topic) {
-        return core.hub().subscribe(this, topic.name());
+        CompletionStage<Void> ready = core.hub().subscribe(this, topic.name());
+        CompletableFuture<Void> answer = new CompletableFuture<>();
+        ready.whenComplete((ok, failure) -> execute(() -> {
+            if (failure != null) {
+                core.hub().unsubscribe(this, topic.name());
+                answer.completeExceptionally(failure);
+            } else {
+                answer.complete(null);
+            }
+        }));
+        return answer;
     }
 
     public boolean unsubscribe(Topic topic) {

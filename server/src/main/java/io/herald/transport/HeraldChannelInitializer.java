@@ -4,7 +4,6 @@ import io.herald.hub.EnvelopeParser;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 
@@ -38,7 +37,7 @@ public final class HeraldChannelInitializer extends ChannelInitializer<SocketCha
     /** The HTTP stage; also used by tests on an {@code EmbeddedChannel}. */
     public static void configure(ChannelPipeline p, HttpRouter router, long requestTimeoutMillis) {
         p.addLast(HandlerNames.HTTP_CODEC, new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192));
-        p.addLast(HandlerNames.HTTP_AGGREGATOR, new HttpObjectAggregator(EnvelopeParser.MAX_BATCH_BYTES));
+        p.addLast(HandlerNames.HTTP_AGGREGATOR, new HttpBodyAggregator(EnvelopeParser.MAX_BATCH_BYTES));
         p.addLast(HandlerNames.HTTP_TIMEOUT, new RequestTimeoutHandler(requestTimeoutMillis));
         p.addLast(HandlerNames.HTTP_ROUTER, router);
     }

@@ -11,6 +11,7 @@ import io.herald.protocol.ConnectionCore;
 import io.herald.protocol.DialectHandler;
 import io.herald.protocol.Disconnect;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -20,6 +21,7 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -27,6 +29,7 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import org.slf4j.Logger;
@@ -80,7 +83,15 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             return;
         }
         QueryStringDecoder query = new QueryStringDecoder(req.uri());
-        String path = query.path();
+        String path;
+        try {
+            path = query.path();
+            query.parameters(); // decode now: a bad escape must not surface later with the URI in its message
+        } catch (IllegalArgumentException e) {
+            respond(ctx, req, HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, "bad_request",
+                    "malformed request target"), false);
+            return;
+        }
         Routes.DialectMatch match = routes.dialectFor(path);
         if (match != null) {
             if (isUpgrade(req)) {
@@ -102,7 +113,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         try {
             answer = endpoint.handle(req, ctx.alloc());
         } catch (RuntimeException e) {
-            log.warn("{} {} failed", ctx.channel().id().asShortText(), BearerTokens.redact(req.uri()), e);
+            log.warn("{} {} failed: {}", ctx.channel().id().asShortText(), BearerTokens.redact(req.uri()),
+                    e.getClass().getName());
             respond(ctx, keepAlive, HttpResponses.error(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
                     "internal_error", "internal error"));
             return;
@@ -146,6 +158,11 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
             return;
         }
+        if (!HttpMethod.GET.equals(req.method())) {
+            FullHttpResponse r = HttpResponses.methodNotAllowed(ctx.alloc(), "GET");
+            respond(ctx, req, r, false);
+            return;
+        }
         if (!origins.allows(req)) {
             respond(ctx, req, HttpResponses.error(ctx.alloc(), HttpResponseStatus.FORBIDDEN, "origin_not_allowed",
                     "origin not allowed"), false);
@@ -168,7 +185,16 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         Principal principal = verified;
         String why = refusal;
         String target = BearerTokens.redact(req.uri());
-        handshaker.handshake(channel, req).addListener((ChannelFutureListener) f -> {
+        ChannelFuture handshake;
+        try {
+            handshake = handshaker.handshake(channel, req);
+        } catch (WebSocketServerHandshakeException e) {
+            // RFC 6455 §4.2.1: a malformed opening handshake (no key, no Connection: Upgrade) is a 400.
+            respond(ctx, req, HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, "bad_request",
+                    "invalid WebSocket handshake"), false);
+            return;
+        }
+        handshake.addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 channel.close();
                 return;
@@ -234,7 +260,9 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (!(cause instanceof java.io.IOException)) {
-            log.warn("{} HTTP error", ctx.channel().id().asShortText(), cause);
+            // Only the type: a message may quote the request target, and with it a token (§2).
+            log.warn("{} HTTP error {} at {}", ctx.channel().id().asShortText(), cause.getClass().getName(),
+                    cause.getStackTrace().length > 0 ? cause.getStackTrace()[0] : "?");
         }
         ctx.close();
     }

@@ -1,5 +1,6 @@
 package io.herald.e2e;
 
+import io.herald.testing.RawHttp;
 import io.herald.testing.TestServer;
 import io.herald.testing.WsTestClient;
 import io.jsonwebtoken.Jwts;
@@ -132,6 +133,39 @@ class AuthE2ETest {
         assertTrue(log.contains("/api/v1/realtime/ws?x=1&token=<redacted>"), log);
         assertFalse(log.contains(token.substring(token.lastIndexOf('.') + 1)), log);
         assertFalse(log.contains(token.substring(0, token.indexOf('.'))), log);
+    }
+
+    /** A request target Netty cannot decode is a 400, and neither the answer nor any log line quotes it. */
+    @Test
+    void malformedTargetsAre400AndTheirTokenIsNotLogged() throws Exception {
+        String token = server.userToken("alice", "s1");
+        java.io.PrintStream original = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+        String status;
+        try {
+            status = RawHttp.exchange(server.port(), "GET /api/v1/realtime/ws?token=" + token + "&x=% HTTP/1.1\r\n"
+                    + "Host: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        } finally {
+            System.setErr(original);
+        }
+        assertTrue(status.startsWith("HTTP/1.1 400"), status);
+        String log = captured.toString(StandardCharsets.UTF_8);
+        original.print(log);
+        assertFalse(log.contains(token.substring(token.lastIndexOf('.') + 1)), log);
+        assertFalse(status.contains(token.substring(token.lastIndexOf('.') + 1)), status);
+    }
+
+    /** RFC 6455 §4.2.1: a broken opening handshake is answered with HTTP, never a dropped connection. */
+    @Test
+    void brokenHandshakesGetHttpErrors() throws Exception {
+        String upgrade = "Host: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n";
+        String post = RawHttp.exchange(server.port(), "POST /api/v1/realtime/ws HTTP/1.1\r\n" + upgrade
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nContent-Length: 0\r\n\r\n");
+        assertTrue(post.startsWith("HTTP/1.1 405"), post);
+        String noKey = RawHttp.exchange(server.port(), "GET /api/v1/realtime/ws HTTP/1.1\r\n" + upgrade + "\r\n");
+        assertTrue(noKey.startsWith("HTTP/1.1 400"), noKey);
     }
 
     @Test

@@ -113,7 +113,34 @@ class PublishApiE2ETest {
                 .timeout(Duration.ofSeconds(10))
                 .header("Authorization", "Bearer " + pub)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[5 * 1024 * 1024])).build();
-        assertEquals(413, TestServer.send(body5m).statusCode(), "body over 4 MiB");
+        HttpResponse<String> r = TestServer.send(body5m);
+        assertEquals(413, r.statusCode(), "body over 4 MiB");
+        assertEquals("too_large", error(r).get("code").asText(), "the §3 error body, refused before buffering");
+        HttpRequest bodyOnHealth = HttpRequest.newBuilder(URI.create(server.http("/healthz")))
+                .timeout(Duration.ofSeconds(10))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[64 * 1024])).build();
+        assertEquals(413, TestServer.send(bodyOnHealth).statusCode(), "other paths take small bodies only");
+    }
+
+    @Test
+    void dataThatIsNotUtf8IsRefusedSoNoSubscriberGetsAnInvalidFrame() {
+        String pub = server.publisherToken();
+        byte[] overlong = "{\"topic\":\"broadcast\",\"event_type\":\"x\",\"data\":\"\u0000\"}"
+                .replace("\u0000", "@@").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int at = new String(overlong, java.nio.charset.StandardCharsets.UTF_8).indexOf("@@");
+        overlong[at] = (byte) 0xC0; // overlong encoding of NUL: never valid UTF-8
+        overlong[at + 1] = (byte) 0x80;
+        HttpRequest r = HttpRequest.newBuilder(URI.create(server.http("/api/v1/publish")))
+                .timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + pub)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(overlong)).build();
+        HttpResponse<String> answer = TestServer.send(r);
+        assertEquals(400, answer.statusCode());
+        assertTrue(error(answer).get("message").asText().contains("UTF-8"), answer.body());
+        byte[] utf16 = ONE.getBytes(java.nio.charset.StandardCharsets.UTF_16LE);
+        HttpRequest r16 = HttpRequest.newBuilder(URI.create(server.http("/api/v1/publish")))
+                .timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + pub)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(utf16)).build();
+        assertEquals(400, TestServer.send(r16).statusCode(), "UTF-16 is refused, not a 500");
     }
 
     @Test

@@ -194,6 +194,35 @@ class HubTest {
     }
 
     @Test
+    void aBrokerThatFailsToSubscribeFailsTheStageAndARetryAsksAgain() throws Exception {
+        List<String> asked = new CopyOnWriteArrayList<>();
+        Hub failing = new Hub(List.of(renderer(0)), new InterestListener() {
+            @Override
+            public CompletionStage<Void> firstSubscriber(String topic) {
+                asked.add(topic);
+                if (asked.size() == 1) {
+                    throw new IllegalStateException("broker down");
+                }
+                return CompletableFuture.completedFuture(null);
+            }
+
+            @Override
+            public void lastSubscriberLeft(String topic) {
+            }
+        }, ByteBufAllocator.DEFAULT, stats);
+        FakeSubscriber s = new FakeSubscriber(loopA, 0);
+        CompletableFuture<CompletionStage<Void>> first = new CompletableFuture<>();
+        onLoop(loopA, () -> first.complete(failing.subscribe(s, "share:s1")));
+        assertTrue(first.get().toCompletableFuture().isCompletedExceptionally(), "the failure reaches the caller");
+        onLoop(loopA, () -> failing.unsubscribe(s, "share:s1")); // what Connection does on failure
+        assertEquals(0, failing.topicCount());
+        CompletableFuture<CompletionStage<Void>> retry = new CompletableFuture<>();
+        onLoop(loopA, () -> retry.complete(failing.subscribe(s, "share:s1")));
+        retry.get().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertEquals(List.of("share:s1", "share:s1"), asked, "the retry asked the broker again");
+    }
+
+    @Test
     void keepsPublishOrderPerSubscriber() throws Exception {
         FakeSubscriber a = new FakeSubscriber(loopA, 0);
         FakeSubscriber b = new FakeSubscriber(loopB, 0);

@@ -92,10 +92,11 @@ public final class RealtimeDialect implements Dialect {
             c.send(Replies.error(alloc, "forbidden", "share_id", shareId, "share not in token"));
             return;
         }
-        c.subscribe(Topic.share(shareId)).whenComplete((ok, failure) -> c.execute(() -> {
+        Topic topic = Topic.share(shareId);
+        c.subscribe(topic).whenComplete((ok, failure) -> c.execute(() -> {
             if (failure != null) {
                 c.send(Replies.error(c.channel().alloc(), "internal_error", "share_id", shareId, "subscription failed, retry"));
-            } else {
+            } else if (c.isSubscribed(topic)) { // not when an unsubscribe overtook the confirmation
                 c.send(shareReply(c.channel().alloc(), "subscribed", shareId));
             }
         }));

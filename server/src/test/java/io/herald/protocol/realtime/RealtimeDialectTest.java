@@ -59,7 +59,9 @@ class RealtimeDialectTest {
             c.send("nope");
             c.send("{\"action\":\"fly\"}");
             c.send("{\"action\":\"unsubscribe\"}");
-            for (String err : c.texts()) {
+            List<String> errors = c.texts();
+            assertEquals(3, errors.size(), "one error per bad command");
+            for (String err : errors) {
                 assertTrue(err.startsWith("{\"type\":\"error\",\"code\":\"invalid_request\""), err);
             }
             assertTrue(c.channel.isActive());
