@@ -1,0 +1,90 @@
+package io.herald.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.herald.testing.TestServer;
+import io.herald.testing.WsTestClient;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * §8.3 end to end: a client that stops reading while 20,000 events of 2 KB are published gets
+ * {@code force_sync} for its share and then 4408; a reading client on the same share gets every event;
+ * the server's buffer memory does not grow with the backlog.
+ */
+class SlowConsumerE2ETest {
+    static final int EVENTS = 20_000;
+    /** Bursts stay under the 1000-frame send buffer; the reading client keeps up between them. */
+    static final int BATCH = 500;
+    static TestServer server;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    /** Netty's pooled buffer memory (direct and heap): where queued frames would pile up. */
+    static long bufferMemory() {
+        var metric = ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT).metric();
+        return metric.usedDirectMemory() + metric.usedHeapMemory();
+    }
+
+    @Test
+    void aStalledClientIsToldToResyncAndClosedWhileOthersGetEverything() {
+        String padding = "x".repeat(2000);
+        try (WsTestClient slow = RealtimeE2ETestSupport.realtime(server, "slow", "s1");
+             WsTestClient fast = RealtimeE2ETestSupport.realtime(server, "fast", "s1")) {
+            slow.pauseReading();
+            long before = bufferMemory();
+            long peak = before;
+            for (int b = 0; b < EVENTS / BATCH; b++) {
+                StringBuilder batch = new StringBuilder("{\"events\":[");
+                for (int i = b * BATCH; i < (b + 1) * BATCH; i++) {
+                    batch.append(i == b * BATCH ? "" : ",").append("{\"topic\":\"share:s1\",\"event_type\":\"file_updated\",")
+                            .append("\"data\":{\"seq\":").append(i).append(",\"pad\":\"").append(padding).append("\"}}");
+                }
+                server.publish(batch.append("]}").toString());
+                peak = Math.max(peak, bufferMemory());
+                for (int i = b * BATCH; i < (b + 1) * BATCH; i++) {
+                    JsonNode got = fast.nextJson();
+                    assertEquals(i, got.at("/data/seq").asInt(-1), () -> "the reading client gets every event in order: " + got);
+                }
+            }
+            peak = Math.max(peak, bufferMemory());
+            long growth = peak - before;
+            assertTrue(growth < 24L * 1024 * 1024,
+                    "buffer memory grew by " + growth + " bytes while " + (EVENTS * 2L * 1024) + " were published");
+
+            slow.resumeReading();
+            int received = 0;
+            JsonNode last;
+            while (true) {
+                last = WsTestClient.json(slow.next(Duration.ofSeconds(20)));
+                if (!"file_updated".equals(last.get("type").asText())) {
+                    break;
+                }
+                assertEquals(received, last.at("/data/seq").asInt(), "what arrives is an unbroken prefix");
+                received++;
+            }
+            assertEquals("{\"type\":\"force_sync\",\"share_id\":\"s1\"}", last.toString());
+            assertEquals(new WsTestClient.Closed(4408, "slow consumer"), slow.awaitClose());
+            System.out.printf("slow consumer: received %d of %d before force_sync; buffer memory grew %d KiB%n",
+                    received, EVENTS, growth / 1024);
+            assertTrue(received < EVENTS / 2, "received " + received + " of " + EVENTS);
+            assertEquals(1, server.gateway().stats().slowConsumerCloses());
+            assertEquals(EVENTS - received, server.gateway().stats().dropped());
+        }
+    }
+}

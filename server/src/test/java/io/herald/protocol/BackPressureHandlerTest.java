@@ -1,0 +1,184 @@
+package io.herald.protocol;
+
+import io.herald.metrics.Stats;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.util.ReferenceCountUtil;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * §8.3 back-pressure on an EmbeddedChannel. A {@link StalledSocket} stands in for a socket whose send buffer
+ * is full: it holds every write until the test lets it "take" some, which is the writability change the
+ * handler reacts to.
+ */
+class BackPressureHandlerTest {
+    static final int LIMIT = 3;
+
+    /** Holds writes like a full socket; {@link #take} lets them through as the socket drains. */
+    static final class StalledSocket extends ChannelOutboundHandlerAdapter {
+        final ArrayDeque<Object[]> held = new ArrayDeque<>();
+        ChannelHandlerContext ctx;
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            held.add(new Object[] {msg, promise});
+        }
+
+        @Override
+        public void flush(ChannelHandlerContext ctx) {
+            // nothing reaches the wire until take()
+        }
+
+        void take(int n) {
+            for (int i = 0; i < n && !held.isEmpty(); i++) {
+                Object[] w = held.poll();
+                ctx.write(w[0], (ChannelPromise) w[1]);
+            }
+            ctx.flush();
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) {
+            for (Object[] w : held) { // a closing channel fails and frees what never went out
+                ReferenceCountUtil.release(w[0]);
+                ((ChannelPromise) w[1]).tryFailure(new java.nio.channels.ClosedChannelException());
+            }
+            held.clear();
+        }
+    }
+
+    final Stats stats = new Stats();
+    final List<String> forceSyncs = new ArrayList<>();
+    final List<Boolean> closes = new ArrayList<>();
+    final StalledSocket socket = new StalledSocket();
+    final BackPressureHandler handler = new BackPressureHandler(
+            new ConnectionPolicy(LIMIT, Duration.ofSeconds(10), Duration.ofSeconds(90), 50, 100, 100, Duration.ofSeconds(2)),
+            stats, new BackPressureHandler.SlowConsumer() {
+                @Override
+                public ByteBuf forceSyncFrame(String topic) {
+                    forceSyncs.add(topic);
+                    return Unpooled.copiedBuffer("force_sync:" + topic, StandardCharsets.UTF_8);
+                }
+
+                @Override
+                public void closeSlowConsumer(boolean now) {
+                    closes.add(now);
+                }
+            });
+    final EmbeddedChannel ch = new EmbeddedChannel(socket, handler);
+
+    @AfterEach
+    void close() {
+        ch.finishAndReleaseAll();
+    }
+
+    static ByteBuf frame(String text) {
+        return Unpooled.copiedBuffer(text, StandardCharsets.UTF_8);
+    }
+
+    List<String> wire() {
+        List<String> out = new ArrayList<>();
+        Object o;
+        while ((o = ch.readOutbound()) != null) {
+            out.add(((ByteBuf) o).toString(StandardCharsets.UTF_8));
+            ReferenceCountUtil.release(o);
+        }
+        return out;
+    }
+
+    @Test
+    void countsEventFramesUntilTheSocketTakesThem() {
+        for (int i = 0; i < LIMIT; i++) {
+            assertTrue(handler.writeEvent("share:s1", frame("e" + i)));
+        }
+        assertEquals(LIMIT, handler.outstanding());
+        socket.take(2);
+        assertEquals(1, handler.outstanding());
+        assertEquals(List.of("e0", "e1"), wire());
+        assertTrue(handler.writeEvent("share:s1", frame("e3")), "room again after the socket drained");
+        socket.take(10);
+        assertEquals(0, handler.outstanding());
+        assertEquals(List.of("e2", "e3"), wire());
+        assertFalse(handler.isSlowConsumer());
+        assertEquals(0, stats.dropped());
+    }
+
+    @Test
+    void repliesPassUncounted() {
+        ch.writeAndFlush(frame("pong"));
+        assertEquals(0, handler.outstanding());
+        socket.take(1);
+        assertEquals(List.of("pong"), wire());
+    }
+
+    @Test
+    void pastTheLimitEveryEventIsDroppedAndReleasedWithOneForceSyncPerLostTopic() {
+        for (int i = 0; i < LIMIT; i++) {
+            handler.writeEvent("share:s1", frame("e" + i));
+        }
+        ByteBuf dropped = frame("dropped");
+        assertFalse(handler.writeEvent("share:s1", dropped));
+        assertEquals(0, dropped.refCnt(), "a dropped frame is released at once");
+        assertTrue(handler.isSlowConsumer());
+        socket.take(1); // the socket drains a little: still slow, every later event is dropped too
+        ByteBuf later = frame("later");
+        assertFalse(handler.writeEvent("share:s1", later));
+        assertEquals(0, later.refCnt());
+        assertFalse(handler.writeEvent("share:s2", frame("other share")));
+        assertFalse(handler.writeEvent("share:s2", frame("other share again")));
+        assertEquals(List.of("share:s1", "share:s2"), forceSyncs, "one force_sync per topic that lost events");
+        assertEquals(4, stats.dropped());
+        assertEquals(1, stats.slowConsumerCloses());
+        assertEquals(List.of(), closes, "not closed before the force_sync frames are written");
+
+        socket.take(100);
+        ch.runPendingTasks();
+        assertEquals(List.of("e0", "e1", "e2", "force_sync:share:s1", "force_sync:share:s2"), wire());
+        assertEquals(List.of(false), closes, "closed 4408 once the force_sync frames are written");
+    }
+
+    @Test
+    void aConsumerThatNeverDrainsIsClosedAfterTheGracePeriod() {
+        for (int i = 0; i <= LIMIT; i++) {
+            handler.writeEvent("share:s1", frame("e" + i));
+        }
+        assertTrue(handler.isSlowConsumer());
+        ch.advanceTimeBy(9, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        assertEquals(List.of(), closes);
+        ch.advanceTimeBy(2, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        assertEquals(List.of(true), closes, "dropped without waiting for the socket after 10 s");
+    }
+
+    @Test
+    void framesHeldWhenTheChannelClosesAreReleasedAndUncounted() {
+        for (int i = 0; i < LIMIT; i++) {
+            handler.writeEvent("share:s1", frame("e" + i));
+        }
+        ch.close();
+        ch.runPendingTasks();
+        assertEquals(0, handler.outstanding(), "failed writes count as gone");
+    }
+}
