@@ -92,7 +92,7 @@ public final class Gateway implements AutoCloseable {
                 .http("/metrics", new MetricsApi(Metrics.registry(stats, hub, broker, config.instanceId())))
                 .http("/healthz", HealthApi.live())
                 .http("/readyz", HealthApi.ready(broker));
-        HttpRouter router = new HttpRouter(routes, verifier, core, new OriginPolicy(config.allowedOrigins()),
+        HttpRouter router = new HttpRouter(routes, verifier, core, new OriginPolicy(config.allowedOrigins(), tls != null),
                 config.maxFrame(), config.maxConnections());
 
         broker.start(new Broker.Listener() {

@@ -5,6 +5,7 @@ import io.herald.hub.Subscriber;
 import io.herald.hub.Topic;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -157,6 +158,24 @@ public final class Connection implements Subscriber, BackPressureHandler.SlowCon
         ScheduledFuture<?> timeout = channel.eventLoop().schedule(
                 () -> { channel.close(); }, core.policy().closeHandshake().toMillis(), TimeUnit.MILLISECONDS);
         channel.closeFuture().addListener(f -> timeout.cancel(false));
+    }
+
+    /**
+     * Fails the connection (RFC 6455 §7.1.7): the stream can no longer be trusted, so our close frame is the last
+     * thing written and TCP closes once it is out, without waiting for the client's answer.
+     */
+    public void fail(Disconnect why) {
+        boolean wasClosing = closing;
+        closing = true;
+        core.hub().unsubscribeAll(this);
+        if (!channel.isActive()) {
+            return;
+        }
+        if (wasClosing) {
+            channel.close();
+        } else {
+            channel.writeAndFlush(new CloseWebSocketFrame(why.code(), why.reason())).addListener(ChannelFutureListener.CLOSE);
+        }
     }
 
     /** Marks the connection closing without a frame of ours (the client started the close, or TCP is gone). */

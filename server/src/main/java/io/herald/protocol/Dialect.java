@@ -32,6 +32,11 @@ public interface Dialect extends FrameRenderer {
     /** A complete text message; the dialect must not release {@code utf8}. */
     void onText(Connection connection, ByteBuf utf8);
 
+    /** A complete binary message; JSON endpoints close 1003 (§8.4). The dialect must not release {@code data}. */
+    default void onBinary(Connection connection, ByteBuf data) {
+        connection.close(Disconnect.UNSUPPORTED_DATA);
+    }
+
     /**
      * §8.3/§10: the frame that tells a client it missed events of {@code topic}, or null when this dialect
      * has nothing to say for that topic. Called on the connection's loop.

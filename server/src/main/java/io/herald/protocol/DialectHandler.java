@@ -49,7 +49,8 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
-        boolean command = frame instanceof TextWebSocketFrame || frame instanceof PingWebSocketFrame;
+        boolean command = frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame
+                || frame instanceof PingWebSocketFrame;
         CommandRateLimiter.Verdict verdict = connection.received(command);
         if (frame instanceof CloseWebSocketFrame close) {
             onClose(ctx, close);
@@ -62,18 +63,16 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
             connection.close(Disconnect.RATE_LIMITED);
             return;
         }
-        if (frame instanceof TextWebSocketFrame) {
-            if (verdict == CommandRateLimiter.Verdict.LIMIT) {
-                connection.dialect().onRateLimited(connection);
-            } else {
-                connection.dialect().onText(connection, frame.content());
-            }
-        } else if (frame instanceof PingWebSocketFrame) {
+        if (frame instanceof PingWebSocketFrame) {
             if (verdict == CommandRateLimiter.Verdict.ALLOW) {
                 ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
             }
+        } else if (verdict == CommandRateLimiter.Verdict.LIMIT && command) {
+            connection.dialect().onRateLimited(connection);
+        } else if (frame instanceof TextWebSocketFrame) {
+            connection.dialect().onText(connection, frame.content());
         } else if (frame instanceof BinaryWebSocketFrame) {
-            connection.close(Disconnect.UNSUPPORTED_DATA); // §8.4: JSON endpoints take text only
+            connection.dialect().onBinary(connection, frame.content());
         }
         // Pong frames need no answer; they count as traffic for §8.1.
     }
@@ -105,10 +104,13 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof TooLongFrameException) {
             connection.close(Disconnect.TOO_BIG); // §8.4: fragments together over the limit
-        } else if (cause instanceof CorruptedWebSocketFrameException || cause instanceof CorruptedFrameException) {
-            // Netty's decoder or UTF-8 validator has already sent the close frame for the violation.
-            connection.closingByPeer();
-            ctx.close();
+        } else if (cause instanceof CorruptedWebSocketFrameException violation) {
+            // RFC 6455 §7.1.7: fail the connection with our own short reason (§8.7), not Netty's.
+            int code = violation.closeStatus().code();
+            connection.fail(code == 1007 ? Disconnect.INVALID_UTF8 : code == 1009 ? Disconnect.TOO_BIG
+                    : Disconnect.PROTOCOL_ERROR);
+        } else if (cause instanceof CorruptedFrameException) {
+            connection.fail(Disconnect.PROTOCOL_ERROR);
         } else if (cause instanceof IOException) {
             ctx.close(); // reset by peer and the like: nothing to tell anyone
         } else {

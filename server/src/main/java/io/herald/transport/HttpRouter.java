@@ -15,7 +15,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -27,8 +26,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
@@ -60,6 +58,11 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     private final OriginPolicy origins;
     private final int maxFrame;
     private final int maxConnections;
+    /**
+     * Frames over {@code maxFrame} fail with 1009; Netty reports violations but Herald writes the close frame,
+     * so a close reason never quotes the offending frame (§8.7).
+     */
+    private final WebSocketDecoderConfig decoderConfig;
     /** WebSocket connections admitted and not yet closed, for {@code HERALD_MAX_CONNECTIONS}. */
     private final AtomicInteger admitted = new AtomicInteger();
 
@@ -74,6 +77,11 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         this.origins = origins;
         this.maxFrame = maxFrame;
         this.maxConnections = maxConnections;
+        this.decoderConfig = WebSocketDecoderConfig.newBuilder()
+                .maxFramePayloadLength(maxFrame)
+                .allowExtensions(false)
+                .closeOnProtocolViolation(false)
+                .build();
     }
 
     @Override
@@ -153,7 +161,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         // Every frame is bounded by maxFrame; fragments together by the aggregator (§8.4).
         // RFC 6455 only: Netty would also speak the hybi drafts (versions 7 and 8).
         WebSocketServerHandshaker handshaker = "13".equals(req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION))
-                ? new WebSocketServerHandshakerFactory(wsUrl(req), null, false, maxFrame).newHandshaker(req) : null;
+                ? new WebSocketServerHandshakerFactory(wsUrl(req), null, decoderConfig).newHandshaker(req) : null;
         if (handshaker == null) {
             WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
             return;
@@ -202,14 +210,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             long deadline = principal == null ? Long.MAX_VALUE : verifier.deadline(principal).toEpochMilli();
             Connection connection = new Connection(channel, match.dialect(), principal, deadline, match.parameter(), core);
             DialectHandler handler = new DialectHandler(connection, core);
-            ChannelPipeline p = channel.pipeline();
-            if (p.get(HandlerNames.HTTP_TIMEOUT) != null) {
-                p.remove(HandlerNames.HTTP_TIMEOUT);
-            }
-            p.replace(HandlerNames.HTTP_ROUTER, HandlerNames.WS_DIALECT, handler);
-            p.addBefore(HandlerNames.WS_DIALECT, HandlerNames.WS_UTF8, new Utf8FrameValidator());
-            p.addBefore(HandlerNames.WS_DIALECT, HandlerNames.WS_AGGREGATOR, new WebSocketFrameAggregator(maxFrame));
-            p.addLast(HandlerNames.WS_BACKPRESSURE, connection.backPressure());
+            WebSocketPipeline.install(channel.pipeline(), connection, handler, maxFrame);
             Disconnect denied = principal == null ? Disconnect.UNAUTHORIZED : match.dialect().admit(connection);
             if (denied != null) {
                 if (log.isDebugEnabled()) {
@@ -221,6 +222,15 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                 handler.open();
             }
         });
+    }
+
+    private static boolean isTlsNoise(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean admit() {
@@ -259,7 +269,10 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (!(cause instanceof java.io.IOException)) {
+        if (isTlsNoise(cause)) {
+            // Port scanners and plain-text clients on a TLS port: not worth a warning each.
+            log.debug("{} TLS handshake failed: {}", ctx.channel().id().asShortText(), cause.getClass().getSimpleName());
+        } else if (!(cause instanceof java.io.IOException)) {
             // Only the type: a message may quote the request target, and with it a token (§2).
             log.warn("{} HTTP error {} at {}", ctx.channel().id().asShortText(), cause.getClass().getName(),
                     cause.getStackTrace().length > 0 ? cause.getStackTrace()[0] : "?");

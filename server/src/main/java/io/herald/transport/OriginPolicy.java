@@ -11,14 +11,17 @@ import java.util.stream.Collectors;
 
 /**
  * §8.5: a request with an {@code Origin} header is upgraded only when that origin is allowed: listed in
- * {@code HERALD_ALLOWED_ORIGINS}, or any origin with {@code *}, or by default the origin whose host and port
- * match the request's {@code Host}. Requests without {@code Origin} (non-browser clients) pass.
+ * {@code HERALD_ALLOWED_ORIGINS}, or any origin with {@code *}, or by default the server's own origin: the
+ * scheme of this port and the host and port of the request's {@code Host}. Requests without {@code Origin} (non-browser clients) pass.
  */
 public final class OriginPolicy {
     private final boolean any;
     private final Set<String> allowed;
+    private final String ownScheme;
 
-    public OriginPolicy(List<String> allowedOrigins) {
+    /** @param tls whether this port serves https/wss: the default rule then wants an {@code https} origin */
+    public OriginPolicy(List<String> allowedOrigins, boolean tls) {
+        this.ownScheme = tls ? "https" : "http";
         this.any = allowedOrigins.contains("*");
         this.allowed = allowedOrigins.stream().map(OriginPolicy::normalize).collect(Collectors.toUnmodifiableSet());
     }
@@ -34,7 +37,7 @@ public final class OriginPolicy {
         if (!allowed.isEmpty()) {
             return allowed.contains(normalize(origin));
         }
-        return sameHost(origin, request.headers().get(HttpHeaderNames.HOST));
+        return sameOrigin(origin, request.headers().get(HttpHeaderNames.HOST));
     }
 
     private static String normalize(String origin) {
@@ -42,14 +45,14 @@ public final class OriginPolicy {
         return o.endsWith("/") ? o.substring(0, o.length() - 1) : o;
     }
 
-    /** Default rule: the origin's host[:port] is the Host header (default ports made explicit). */
-    private static boolean sameHost(String origin, String host) {
+    /** Default rule: the origin is this server's own: its scheme, and host[:port] equal to the Host header. */
+    private boolean sameOrigin(String origin, String host) {
         if (host == null) {
             return false;
         }
         try {
             URI u = new URI(origin.trim());
-            if (u.getScheme() == null || u.getHost() == null) {
+            if (!ownScheme.equalsIgnoreCase(u.getScheme()) || u.getHost() == null) {
                 return false;
             }
             int port = u.getPort() >= 0 ? u.getPort() : "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;

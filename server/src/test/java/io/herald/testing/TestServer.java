@@ -57,6 +57,15 @@ public final class TestServer implements AutoCloseable {
         return "http://127.0.0.1:" + port() + pathAndQuery;
     }
 
+    /** For a server started with {@code HERALD_TLS_CERT}/{@code HERALD_TLS_KEY} (§1). */
+    public String wss(String pathAndQuery) {
+        return "wss://127.0.0.1:" + port() + pathAndQuery;
+    }
+
+    public String https(String pathAndQuery) {
+        return "https://127.0.0.1:" + port() + pathAndQuery;
+    }
+
     /** A one-hour token. */
     public String token(String sub, List<String> shares, List<String> devices, List<String> roles) {
         return issuer.issue(sub, shares, devices, List.of(), roles, Duration.ofHours(1));
@@ -102,8 +111,13 @@ public final class TestServer implements AutoCloseable {
     }
 
     public static HttpResponse<String> send(HttpRequest r) {
+        return send(HTTP, r);
+    }
+
+    /** Sends with a client of the test's own, e.g. one that trusts a test TLS certificate. */
+    public static HttpResponse<String> send(HttpClient client, HttpRequest r) {
         try {
-            return HTTP.send(r, HttpResponse.BodyHandlers.ofString());
+            return client.send(r, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new AssertionError(e);
         } catch (InterruptedException e) {

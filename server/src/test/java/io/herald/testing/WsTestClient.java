@@ -139,6 +139,30 @@ public final class WsTestClient implements AutoCloseable {
         channel.writeAndFlush(frame).syncUninterruptibly();
     }
 
+    /**
+     * Writes every text as its own frame and flushes once, so they leave as one burst (§8.4 rate tests).
+     * Waits for the writes but does not throw when the server closed meanwhile; Netty releases unwritten frames.
+     */
+    public void sendAll(List<String> texts) {
+        List<WebSocketFrame> frames = new ArrayList<>(texts.size());
+        for (String t : texts) {
+            frames.add(new TextWebSocketFrame(t));
+        }
+        sendFrames(frames);
+    }
+
+    /** Like {@link #sendAll} for any frames; takes ownership of them. */
+    public void sendFrames(List<? extends WebSocketFrame> frames) {
+        io.netty.channel.ChannelFuture last = null;
+        for (WebSocketFrame f : frames) {
+            last = channel.write(f);
+        }
+        channel.flush();
+        if (last != null) {
+            last.awaitUninterruptibly(WAIT.toMillis());
+        }
+    }
+
     /** The next text message, waiting up to {@link #WAIT}; fails when none comes. */
     public String next() {
         return next(WAIT);

@@ -1,0 +1,28 @@
+package io.herald.transport;
+
+import io.herald.protocol.Connection;
+import io.herald.protocol.DialectHandler;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+
+/**
+ * Turns a pipeline whose handshake response was just written into Herald's WebSocket pipeline (see
+ * {@link HandlerNames}): UTF-8 validation (§8.4, 1007), message aggregation bounded by {@code maxMessage}
+ * (1009), the connection's dialect router and its back-pressure handler. The one place that knows the order.
+ */
+public final class WebSocketPipeline {
+    private WebSocketPipeline() {
+    }
+
+    /** Replaces {@link HandlerNames#HTTP_ROUTER} (and drops the request timeout) with the WebSocket stages. */
+    public static void install(ChannelPipeline p, Connection connection, DialectHandler handler, int maxMessage) {
+        if (p.get(HandlerNames.HTTP_TIMEOUT) != null) {
+            p.remove(HandlerNames.HTTP_TIMEOUT);
+        }
+        p.replace(HandlerNames.HTTP_ROUTER, HandlerNames.WS_DIALECT, handler);
+        p.addBefore(HandlerNames.WS_DIALECT, HandlerNames.WS_UTF8, new Utf8FrameValidator(false));
+        p.addBefore(HandlerNames.WS_DIALECT, HandlerNames.WS_AGGREGATOR, new WebSocketFrameAggregator(maxMessage));
+        p.addLast(HandlerNames.WS_BACKPRESSURE, connection.backPressure());
+    }
+}
