@@ -58,10 +58,6 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     private final OriginPolicy origins;
     private final int maxFrame;
     private final int maxConnections;
-    /**
-     * Frames over {@code maxFrame} fail with 1009; Netty reports violations but Herald writes the close frame,
-     * so a close reason never quotes the offending frame (§8.7).
-     */
     private final WebSocketDecoderConfig decoderConfig;
     /** WebSocket connections admitted and not yet closed, for {@code HERALD_MAX_CONNECTIONS}. */
     private final AtomicInteger admitted = new AtomicInteger();
@@ -77,11 +73,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         this.origins = origins;
         this.maxFrame = maxFrame;
         this.maxConnections = maxConnections;
-        this.decoderConfig = WebSocketDecoderConfig.newBuilder()
-                .maxFramePayloadLength(maxFrame)
-                .allowExtensions(false)
-                .closeOnProtocolViolation(false)
-                .build();
+        this.decoderConfig = WebSocketPipeline.decoderConfig(maxFrame);
     }
 
     @Override

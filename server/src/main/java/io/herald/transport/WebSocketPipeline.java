@@ -4,6 +4,7 @@ import io.herald.protocol.Connection;
 import io.herald.protocol.DialectHandler;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 
 /**
@@ -13,6 +14,19 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
  */
 public final class WebSocketPipeline {
     private WebSocketPipeline() {
+    }
+
+    /**
+     * The frame decoder's settings: frames over {@code maxFrame} fail with 1009, no extensions, and Netty
+     * reports violations without writing a close frame itself, so Herald's own reason goes out (§8.7).
+     */
+    public static WebSocketDecoderConfig decoderConfig(int maxFrame) {
+        return WebSocketDecoderConfig.newBuilder()
+                .maxFramePayloadLength(maxFrame)
+                .allowExtensions(false)
+                .allowMaskMismatch(false)
+                .closeOnProtocolViolation(false)
+                .build();
     }
 
     /** Replaces {@link HandlerNames#HTTP_ROUTER} (and drops the request timeout) with the WebSocket stages. */

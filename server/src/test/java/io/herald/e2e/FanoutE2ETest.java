@@ -2,9 +2,8 @@ package io.herald.e2e;
 
 import io.herald.testing.TestServer;
 import io.herald.testing.WsTestClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,17 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class FanoutE2ETest {
     static final int CLIENTS = 1000;
     static final int EVENTS = 200;
-    static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final TestServer server = TestServer.perClass();
 
     @Test
     void everyConnectionReceivesEveryEventInOrder() {

@@ -5,9 +5,8 @@ import io.herald.testing.TestServer;
 import io.herald.testing.WsTestClient;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -36,17 +35,8 @@ class HandshakeHardeningE2ETest {
     static final String PATH = "/api/v1/realtime/ws";
 
     /** Default configuration. */
-    static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final TestServer server = TestServer.perClass();
 
     static TestServer startWith(Consumer<io.herald.config.HeraldConfig.Builder> b) {
         return TestServer.start(b);

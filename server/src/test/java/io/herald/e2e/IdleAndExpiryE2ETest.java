@@ -5,9 +5,8 @@ import io.herald.config.ConfigKey;
 import io.herald.testing.TestServer;
 import io.herald.testing.WsTestClient;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -17,17 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /** §8.1 idle close and heartbeats, §8.2 expiry, with a 1 s idle timeout and no leeway. */
 class IdleAndExpiryE2ETest {
-    static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start(b -> b.set(ConfigKey.IDLE_TIMEOUT, "1s").set(ConfigKey.JWT_LEEWAY, "0s"));
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final TestServer server = TestServer.perClass(b -> b.set(ConfigKey.IDLE_TIMEOUT, "1s").set(ConfigKey.JWT_LEEWAY, "0s"));
 
     @Test
     void aSilentConnectionIsClosedIdleWhileAPingingOneStays() throws Exception {

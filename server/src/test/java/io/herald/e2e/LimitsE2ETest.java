@@ -10,9 +10,8 @@ import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -32,17 +31,8 @@ class LimitsE2ETest {
     /** Put into every offending message: a close reason must never repeat it (§8.7). */
     static final String CANARY = "CANARY-7f3a";
 
-    static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start(b -> b.set(ConfigKey.MAX_FRAME, Integer.toString(MAX_FRAME)));
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final TestServer server = TestServer.perClass(b -> b.set(ConfigKey.MAX_FRAME, Integer.toString(MAX_FRAME)));
 
     static WsTestClient connect() {
         return RealtimeE2ETestSupport.realtime(server, "alice", "s1");

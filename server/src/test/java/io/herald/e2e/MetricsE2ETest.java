@@ -2,9 +2,8 @@ package io.herald.e2e;
 
 import io.herald.testing.TestServer;
 import io.herald.testing.WsTestClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
@@ -23,17 +22,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /** §9 {@code GET /metrics}: Prometheus text format, and the figures §9 names, over a real server. */
 class MetricsE2ETest {
-    static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final TestServer server = TestServer.perClass();
 
     // --- a small parser for the Prometheus text exposition format 0.0.4 ---
 

@@ -3,9 +3,8 @@ package io.herald.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.herald.testing.TestServer;
 import io.herald.testing.WsTestClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Instant;
 
@@ -15,17 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** §5 realtime endpoint over real sockets. */
 class RealtimeE2ETest {
-    static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final TestServer server = TestServer.perClass();
 
     static WsTestClient connect(String user, String... subscribe) {
         return RealtimeE2ETestSupport.realtime(server, user, subscribe);

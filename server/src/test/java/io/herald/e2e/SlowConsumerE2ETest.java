@@ -5,9 +5,8 @@ import io.herald.testing.TestServer;
 import io.herald.testing.WsTestClient;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 
@@ -23,17 +22,8 @@ class SlowConsumerE2ETest {
     static final int EVENTS = 20_000;
     /** Bursts stay under the 1000-frame send buffer; the reading client keeps up between them. */
     static final int BATCH = 500;
-    static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final TestServer server = TestServer.perClass();
 
     /** Netty's pooled buffer memory (direct and heap): where queued frames would pile up. */
     static long bufferMemory() {

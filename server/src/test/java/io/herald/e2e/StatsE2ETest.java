@@ -3,9 +3,8 @@ package io.herald.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.herald.testing.TestServer;
 import io.herald.testing.WsTestClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 import java.util.List;
@@ -16,17 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** §9 stats and health endpoints. */
 class StatsE2ETest {
-    static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final TestServer server = TestServer.perClass();
 
     static JsonNode stats() {
         HttpResponse<String> r = server.get("/api/v1/realtime/stats", server.adminToken());

@@ -3,9 +3,8 @@ package io.herald.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.herald.testing.TestServer;
 import io.herald.testing.WsTestClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 
@@ -13,17 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** §4 sync endpoint over real sockets. */
 class SyncE2ETest {
-    static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final TestServer server = TestServer.perClass();
 
     static WsTestClient open(String device, List<String> shares) {
         String token = server.token("alice", shares, List.of(device), List.of());

@@ -4,6 +4,9 @@ import io.herald.Gateway;
 import io.herald.auth.TokenIssuer;
 import io.herald.config.ConfigKey;
 import io.herald.config.HeraldConfig;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.io.IOException;
 import java.net.URI;
@@ -15,22 +18,39 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /** A real Herald on a free loopback port with a known secret, plus token and HTTP helpers for tests. */
-public final class TestServer implements AutoCloseable {
+public final class TestServer implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
     public static final String SECRET = "test-secret-test-secret-test-secret-0123456789";
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private final Gateway gateway;
+    private final Consumer<HeraldConfig.Builder> customize;
     private final TokenIssuer issuer = new TokenIssuer(SECRET);
+    private Gateway gateway;
 
-    private TestServer(Gateway gateway) {
-        this.gateway = gateway;
+    private TestServer(Consumer<HeraldConfig.Builder> customize) {
+        this.customize = customize;
+    }
+
+    /** For {@code @RegisterExtension static final TestServer server = TestServer.perClass(...)}: one per test class. */
+    public static TestServer perClass(Consumer<HeraldConfig.Builder> customize) {
+        return new TestServer(customize);
+    }
+
+    public static TestServer perClass() {
+        return perClass(b -> { });
+    }
+
+    /** Starts one now; the caller closes it. */
+    public static TestServer start(Consumer<HeraldConfig.Builder> customize) {
+        TestServer s = new TestServer(customize);
+        s.open();
+        return s;
     }
 
     public static TestServer start() {
         return start(b -> { });
     }
 
-    public static TestServer start(Consumer<HeraldConfig.Builder> customize) {
+    private void open() {
         HeraldConfig.Builder b = HeraldConfig.builder()
                 .set(ConfigKey.BIND, "127.0.0.1")
                 .port(0)
@@ -38,7 +58,17 @@ public final class TestServer implements AutoCloseable {
                 .set(ConfigKey.INSTANCE_ID, "test")
                 .set(ConfigKey.DRAIN, "200ms");
         customize.accept(b);
-        return new TestServer(Gateway.start(b.build()));
+        gateway = Gateway.start(b.build());
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        open();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
     }
 
     public Gateway gateway() {
@@ -128,6 +158,8 @@ public final class TestServer implements AutoCloseable {
 
     @Override
     public void close() {
-        gateway.close();
+        if (gateway != null) {
+            gateway.close();
+        }
     }
 }
