@@ -1,8 +1,21 @@
 #!/usr/bin/env bash
 # Runs every test: the README walk-through against a real Herald, then the Maven build with all unit,
-# EmbeddedChannel and end-to-end tests (paranoid ByteBuf leak detection; a leak fails the build).
+# EmbeddedChannel and end-to-end tests (paranoid ByteBuf leak detection; a leak fails the build) and the
+# RFC 6455 conformance run (Autobahn|Testsuite). Ends with one line counting every test that ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/readme-walkthrough.sh
-mvn -B verify
+mvn -B verify "$@"
+
+# One closing line over every module's Surefire and Failsafe reports, plus the walk-through.
+python3 - <<'PY'
+import glob, xml.etree.ElementTree as ET
+tests = failed = skipped = 0
+for f in glob.glob('*/target/surefire-reports/TEST-*.xml') + glob.glob('*/target/failsafe-reports/TEST-*.xml'):
+    s = ET.parse(f).getroot()
+    tests += int(s.get('tests', 0)); skipped += int(s.get('skipped', 0))
+    failed += int(s.get('failures', 0)) + int(s.get('errors', 0))
+tests += 1  # the README walk-through, which passed or this script would have stopped
+print(f"tests: {tests - failed - skipped} passed, {failed} failed, {skipped} skipped")
+PY
