@@ -75,7 +75,8 @@ public final class BackPressureHandler extends ChannelOutboundHandlerAdapter {
     }
 
     /**
-     * Writes one event frame of {@code topic}, or drops it (§8.3). Takes ownership of {@code frame}.
+     * Writes (without flushing) one event frame of {@code topic}, or drops it (§8.3). Takes ownership of
+     * {@code frame}.
      *
      * @return true when written, false when dropped
      */
@@ -89,7 +90,7 @@ public final class BackPressureHandler extends ChannelOutboundHandlerAdapter {
             return false;
         }
         outstanding++;
-        ctx.writeAndFlush(frame, ctx.newPromise().addListener(eventWritten));
+        ctx.write(frame, ctx.newPromise().addListener(eventWritten)); // the caller flushes (FlushBatcher)
         return true;
     }
 

@@ -29,6 +29,8 @@ public final class Connection implements Subscriber, BackPressureHandler.SlowCon
     private final BackPressureHandler backPressure;
     private final CommandRateLimiter rateLimiter;
     private final Set<String> topics = new HashSet<>(4);
+    private FlushBatcher flusher;
+    private boolean flushPending;
     private long lastReadNanos;
     private long deadlineMillis;
     private boolean closing;
@@ -207,7 +209,26 @@ public final class Connection implements Subscriber, BackPressureHandler.SlowCon
             frame.release();
             return false;
         }
-        return backPressure.writeEvent(topic, frame);
+        if (!backPressure.writeEvent(topic, frame)) {
+            return false;
+        }
+        if (flusher == null) {
+            channel.flush();
+        } else if (!flushPending) {
+            flushPending = true;
+            flusher.add(this);
+        }
+        return true;
+    }
+
+    /** Set when the connection is registered on its loop: event flushes then wait for the end of the turn. */
+    void useFlusher(FlushBatcher flusher) {
+        this.flusher = flusher;
+    }
+
+    void flushNow() {
+        flushPending = false;
+        channel.flush();
     }
 
     // --- SlowConsumer (§8.3) ---

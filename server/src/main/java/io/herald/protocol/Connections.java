@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * Every open WebSocket connection, kept per event loop, and the one timer mechanism of §8: each loop runs a
  * single periodic sweep over its own connections that closes the idle ones (§8.1, 1001) and the expired ones
  * (§8.2, 4401). One task per loop per tick, whatever the number of connections, so it scales to 100k
- * connections without 100k timers. Also spreads the closes of a graceful shutdown (§8.6).
+ * connections without 100k timers. Also spreads the closes of a graceful shutdown (§8.6), and owns each
+ * loop's {@link FlushBatcher}.
  */
 public final class Connections {
     private final long idleNanos;
@@ -37,10 +38,12 @@ public final class Connections {
     private final class LoopConnections implements Runnable {
         final EventExecutor loop;
         final Set<Connection> open = new LinkedHashSet<>();
+        final FlushBatcher flusher;
         ScheduledFuture<?> sweep;
 
         LoopConnections(EventExecutor loop) {
             this.loop = loop;
+            this.flusher = FlushBatcher.forLoop(loop);
         }
 
         @Override
@@ -72,6 +75,7 @@ public final class Connections {
     void add(Connection c) {
         LoopConnections lc = loops.computeIfAbsent(c.eventLoop(), LoopConnections::new);
         lc.open.add(c);
+        c.useFlusher(lc.flusher);
         if (lc.sweep == null) {
             lc.sweep = lc.loop.scheduleAtFixedRate(lc, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
         }
