@@ -9,9 +9,10 @@ cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 server_pid=""
 listener_pid=""
+# Each terminal runs in a session of its own, so that its whole process group (bash, run.sh, java) can go.
 cleanup() {
-  [[ -n $listener_pid ]] && kill "$listener_pid" 2>/dev/null || true
-  [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null || true
+  [[ -n $listener_pid ]] && kill -- "-$listener_pid" 2>/dev/null || true
+  [[ -n $server_pid ]] && kill -- "-$server_pid" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$work"
 }
@@ -42,7 +43,7 @@ if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then
 fi
 
 # Terminal 1: Herald in development mode.
-bash "$work/terminal1.sh" > "$work/out1" 2> "$work/err1" &
+setsid bash "$work/terminal1.sh" > "$work/out1" 2> "$work/err1" &
 server_pid=$!
 for _ in $(seq 1 240); do
   grep -q '^export DEMO_PUBLISHER_TOKEN=' "$work/out1" 2>/dev/null && break
@@ -52,7 +53,7 @@ done
 grep '^export DEMO_' "$work/out1" > "$work/exports" || { cat "$work/err1" >&2; exit 1; }
 
 # Terminal 2: paste the exports, then listen.
-( source "$work/exports"; exec bash "$work/terminal2.sh" ) > "$work/out2" 2>&1 &
+setsid bash -c 'source "$1"; exec bash "$2"' _ "$work/exports" "$work/terminal2.sh" > "$work/out2" 2>&1 &
 listener_pid=$!
 for _ in $(seq 1 60); do
   grep -q '"type":"subscribed"' "$work/out2" 2>/dev/null && break
