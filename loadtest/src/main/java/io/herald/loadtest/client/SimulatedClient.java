@@ -1,0 +1,93 @@
+package io.herald.loadtest.client;
+
+import io.herald.loadtest.report.DeliveryStats;
+import io.netty.channel.Channel;
+
+/**
+ * One simulated client: its topic and its sequence bookkeeping. It outlives its connections (chaos reconnects
+ * it); the fields of the current session are touched only by that session's event loop, and a new session
+ * starts only after the old channel closed, so no two threads use them at once.
+ *
+ * <p>Gap rule: within a session, each event's {@code seq} must be the previous one plus one. The first event of a
+ * session (or after a {@code force_sync}) sets the baseline; after a confirmed subscription it may skip only the
+ * events whose publish had already begun when {@code subscribed} arrived (§3's promise; see
+ * {@link PublishedSequences}). A {@code force_sync} announces a gap (§8.3), so the next jump is not counted.
+ */
+public final class SimulatedClient {
+    final int index;
+    final int topic;
+    String token;
+    volatile Channel channel;
+    volatile boolean subscribed;
+    boolean upgraded;
+    boolean holdsPermit;
+    long connectStartedNanos;
+    int failures;
+    int lostEpoch;
+    int recoveredEpoch;
+
+    private long lastSeq;
+    private boolean awaitingFirst;
+    private boolean resync;
+    private long floor;
+
+    SimulatedClient(int index, int topic) {
+        this.index = index;
+        this.topic = topic;
+    }
+
+    public int index() {
+        return index;
+    }
+
+    public int topic() {
+        return topic;
+    }
+
+    public boolean isSubscribed() {
+        return subscribed;
+    }
+
+    /** A new connection: until its subscription is confirmed, nothing is known about which events it must see. */
+    void startSession() {
+        upgraded = false;
+        subscribed = false;
+        awaitingFirst = true;
+        resync = true;
+    }
+
+    /** {@code subscribed} arrived; {@code lastSent} is the publisher's sequence for this topic right now. */
+    void onSubscribed(long lastSent) {
+        subscribed = true;
+        if (awaitingFirst) {
+            resync = false;
+            floor = lastSent;
+        }
+    }
+
+    void onForceSync(DeliveryStats stats) {
+        stats.forceSync();
+        awaitingFirst = true;
+        resync = true;
+    }
+
+    void onEvent(long seq, DeliveryStats stats) {
+        if (awaitingFirst) {
+            awaitingFirst = false;
+            if (!resync && seq > floor + 1) {
+                stats.gap(seq - floor - 1);
+            }
+            resync = false;
+            lastSeq = seq;
+        } else if (seq == lastSeq + 1) {
+            lastSeq = seq;
+        } else if (seq > lastSeq + 1) {
+            stats.gap(seq - lastSeq - 1);
+            lastSeq = seq;
+        } else if (seq == lastSeq) {
+            stats.duplicate();
+        } else {
+            stats.reordered();
+        }
+    }
+}
