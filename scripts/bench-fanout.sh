@@ -206,10 +206,11 @@ loadtest_args() {
   case $mode in
     fanout) args+=(--topics "$topics" --rate "$rate" --duration "${duration_s}s" --payload "$payload") ;;
     connections) args+=(--duration "${duration_s}s" --server-pid "$server_pid") ;;
-    chaos) args+=(--duration "${duration_s}s") ;;
+    chaos) args+=(--mode drop --topics "$(( topics > 0 ? topics : 10 ))" --rate "$(( rate > 0 ? rate : 100 ))"
+                  --payload "$payload") ;;
   esac
   [[ $name == herald ]] && args+=(--jwt-secret "$jwt_secret")
-  [[ $mode == fanout ]] && args+=(--publish "http://127.0.0.1:$p/api/v1/publish")
+  [[ $mode == fanout || $mode == chaos ]] && args+=(--publish "http://127.0.0.1:$p/api/v1/publish")
   args+=(--report "$report_dir")
   printf '%s\n' "${args[@]}"
 }
