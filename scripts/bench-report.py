@@ -268,7 +268,12 @@ def main():
       "`java -jar bench/target/herald-bench.jar -h`.")
     w("")
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines))
+    # A hand-written analysis below the marker survives a new run; update it when the numbers move.
+    marker = "<!-- analysis: kept by bench-report.py -->"
+    kept = ""
+    if out.exists() and marker in out.read_text():
+        kept = out.read_text().split(marker, 1)[1]
+    out.write_text("\n".join(lines) + "\n" + marker + kept)
 
 
 if __name__ == "__main__":
