@@ -16,7 +16,6 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -153,15 +152,7 @@ public final class ChaosCommand implements Callable<Integer> {
 
         Histogram latency = progress.total();
         long deliveries = h.stats.deliveries();
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("clients_connected", ramp.subscribed());
-        s.put("deliveries", deliveries);
-        s.put("deliveries_per_s", Math.round(deliveries / publishSeconds));
-        s.put("latency_ms", Reports.latencyMs(latency));
-        s.put("gaps", h.stats.gaps());
-        s.put("force_sync", h.stats.forceSyncs());
-        s.put("errors", h.stats.errors());
-        s.putAll(h.summaryHead("chaos"));
+        Map<String, Object> s = h.deliverySummary("chaos", ramp.subscribed(), publishSeconds, latency);
         s.put("mode", mode.name().toLowerCase());
         s.put("lost", fleet.lost());
         s.put("recovered", fleet.recovered());

@@ -15,7 +15,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -101,15 +100,7 @@ public final class FanoutCommand implements Callable<Integer> {
 
         Histogram latency = progress.total();
         long deliveries = h.stats.deliveries();
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("clients_connected", ramp.subscribed());
-        s.put("deliveries", deliveries);
-        s.put("deliveries_per_s", Math.round(deliveries / publishSeconds));
-        s.put("latency_ms", Reports.latencyMs(latency));
-        s.put("gaps", h.stats.gaps());
-        s.put("force_sync", h.stats.forceSyncs());
-        s.put("errors", h.stats.errors());
-        s.putAll(h.summaryHead("fanout"));
+        Map<String, Object> s = h.deliverySummary("fanout", ramp.subscribed(), publishSeconds, latency);
         s.put("rate_per_s", publishOptions.rate);
         s.put("payload_bytes", publishOptions.payload);
         s.put("duration_s", Durations.seconds(duration));

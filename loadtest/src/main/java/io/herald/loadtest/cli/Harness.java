@@ -73,6 +73,24 @@ final class Harness implements AutoCloseable {
     }
 
     /** The keys every summary starts with. */
+    /**
+     * The summary keys every delivering command writes first (the issue's summary.json contract), then
+     * {@link #summaryHead}: clients_connected, deliveries, deliveries_per_s, latency_ms, gaps, force_sync, errors.
+     */
+    Map<String, Object> deliverySummary(String command, int connected, double publishSeconds, Histogram latency) {
+        long deliveries = stats.deliveries();
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("clients_connected", connected);
+        s.put("deliveries", deliveries);
+        s.put("deliveries_per_s", Math.round(deliveries / publishSeconds));
+        s.put("latency_ms", Reports.latencyMs(latency));
+        s.put("gaps", stats.gaps());
+        s.put("force_sync", stats.forceSyncs());
+        s.put("errors", stats.errors());
+        s.putAll(summaryHead(command));
+        return s;
+    }
+
     Map<String, Object> summaryHead(String command) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("command", command);
