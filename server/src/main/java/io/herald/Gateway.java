@@ -7,6 +7,7 @@ import io.herald.api.StatsApi;
 import io.herald.auth.TokenVerifier;
 import io.herald.broker.Broker;
 import io.herald.broker.local.LocalBroker;
+import io.herald.broker.redis.RedisBroker;
 import io.herald.config.ConfigException;
 import io.herald.config.ConfigKey;
 import io.herald.config.HeraldConfig;
@@ -42,6 +43,8 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -52,6 +55,7 @@ import java.util.concurrent.TimeoutException;
 public final class Gateway implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Gateway.class);
     private static final Duration BIND_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration BROKER_READY_TIMEOUT = Duration.ofSeconds(10);
 
     private final HeraldConfig config;
     private final Stats stats = new Stats();
@@ -95,17 +99,29 @@ public final class Gateway implements AutoCloseable {
         HttpRouter router = new HttpRouter(routes, verifier, core, new OriginPolicy(config.allowedOrigins(), tls != null),
                 config.maxFrame(), config.maxConnections());
 
-        broker.start(new Broker.Listener() {
+        CompletableFuture<Void> ready = broker.start(new Broker.Listener() {
             @Override
             public void onPublication(Envelope envelope) {
                 hub.publish(envelope);
             }
 
             @Override
-            public void onReconnected() {
-                // §10 force_sync on broker recovery arrives with the Redis broker.
+            public void onRecovered(Set<String> topics) {
+                log.info("broker recovered: force_sync for {} topics", topics.size());
+                connections.forceSync(topics);
             }
-        }).toCompletableFuture().join();
+        }).toCompletableFuture();
+        broker.reportInstance(() -> StatsApi.snapshot(config.instanceId(), stats, hub, broker));
+        try {
+            ready.get(BROKER_READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.warn("broker {} not ready after {}: serving anyway; /readyz answers 503 and publishes fail until it is",
+                    broker.type(), BROKER_READY_TIMEOUT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException e) {
+            log.warn("broker {} failed to start: {}", broker.type(), e.getCause().toString());
+        }
         this.transport = new ServerTransport(Math.max(1, Runtime.getRuntime().availableProcessors()));
         try {
             this.address = transport.bind(config.bind(), config.port(),
@@ -138,7 +154,7 @@ public final class Gateway implements AutoCloseable {
         if (config.broker().equals("local")) {
             return new LocalBroker();
         }
-        throw new ConfigException(ConfigKey.BROKER.envName() + ": only 'local' is available in this version");
+        return new RedisBroker(config.broker(), config.redisPrefix(), config.instanceId());
     }
 
     public int port() {

@@ -12,11 +12,24 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import io.netty.handler.codec.http.QueryStringDecoder;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
-/** {@code GET /api/v1/realtime/stats} for the {@code admin} role (§9). */
+/**
+ * {@code GET /api/v1/realtime/stats} for the {@code admin} role (§9): this instance's figures, or with
+ * {@code ?scope=cluster} the sum over every live instance plus each one's figures ({@link ClusterStats}).
+ */
 public final class StatsApi implements HttpEndpoint {
+    private static final JsonFactory JSON = new JsonFactory();
+
     private final Authorizer auth;
     private final String instance;
     private final Stats stats;
@@ -40,30 +53,70 @@ public final class StatsApi implements HttpEndpoint {
         if (refusal != null) {
             return CompletableFuture.completedFuture(refusal);
         }
-        return CompletableFuture.completedFuture(HttpResponses.json(alloc, HttpResponseStatus.OK, g -> {
-            g.writeStartObject();
-            g.writeStringField("instance", instance);
-            g.writeNumberField("uptime_s", stats.uptimeSeconds());
-            g.writeObjectFieldStart("connections");
-            g.writeNumberField("total", stats.connections());
-            for (Endpoint e : Endpoint.values()) {
-                g.writeNumberField(e.label(), stats.connections(e));
+        String scope = scope(req.uri());
+        if (scope == null) {
+            return CompletableFuture.completedFuture(HttpResponses.json(alloc, HttpResponseStatus.OK,
+                    g -> writeInstance(g, instance, stats, hub, broker)));
+        }
+        if (!scope.equals("cluster")) {
+            return CompletableFuture.completedFuture(HttpResponses.error(alloc, HttpResponseStatus.BAD_REQUEST,
+                    "invalid_request", "scope must be cluster or absent"));
+        }
+        byte[] own = snapshot(instance, stats, hub, broker);
+        CompletionStage<List<byte[]>> reports = broker.instanceReports();
+        if (reports == null) {
+            reports = CompletableFuture.completedFuture(List.of());
+        }
+        return reports.handle((others, failure) -> {
+            if (failure != null) {
+                return HttpResponses.error(alloc, HttpResponseStatus.SERVICE_UNAVAILABLE, "unavailable",
+                        "the broker cannot list the instances now; retry");
             }
-            g.writeEndObject();
-            g.writeNumberField("users", stats.users());
-            g.writeNumberField("subscriptions", hub.subscriptionCount());
-            g.writeNumberField("topics", hub.topicCount());
-            g.writeObjectFieldStart("events");
-            g.writeNumberField("published", stats.published());
-            g.writeNumberField("delivered", stats.delivered());
-            g.writeNumberField("dropped", stats.dropped());
-            g.writeEndObject();
-            g.writeNumberField("slow_consumer_closes", stats.slowConsumerCloses());
-            g.writeObjectFieldStart("broker");
-            g.writeStringField("type", broker.type());
-            g.writeBooleanField("connected", broker.connected());
-            g.writeEndObject();
-            g.writeEndObject();
-        }));
+            return HttpResponses.json(alloc, HttpResponseStatus.OK, g -> ClusterStats.write(g, instance, own, others));
+        });
+    }
+
+    /** The {@code scope} query parameter, or null. */
+    private static String scope(String uri) {
+        List<String> v = new QueryStringDecoder(uri).parameters().get("scope");
+        return v == null || v.isEmpty() ? null : v.get(0);
+    }
+
+    /** This instance's figures as JSON, as other instances read them from the broker (§9 cluster scope). */
+    public static byte[] snapshot(String instance, Stats stats, Hub hub, Broker broker) {
+        try (ByteArrayBuilder out = new ByteArrayBuilder(512)) {
+            try (JsonGenerator g = JSON.createGenerator(out)) {
+                writeInstance(g, instance, stats, hub, broker);
+            }
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void writeInstance(JsonGenerator g, String instance, Stats stats, Hub hub, Broker broker) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("instance", instance);
+        g.writeNumberField("uptime_s", stats.uptimeSeconds());
+        g.writeObjectFieldStart("connections");
+        g.writeNumberField("total", stats.connections());
+        for (Endpoint e : Endpoint.values()) {
+            g.writeNumberField(e.label(), stats.connections(e));
+        }
+        g.writeEndObject();
+        g.writeNumberField("users", stats.users());
+        g.writeNumberField("subscriptions", hub.subscriptionCount());
+        g.writeNumberField("topics", hub.topicCount());
+        g.writeObjectFieldStart("events");
+        g.writeNumberField("published", stats.published());
+        g.writeNumberField("delivered", stats.delivered());
+        g.writeNumberField("dropped", stats.dropped());
+        g.writeEndObject();
+        g.writeNumberField("slow_consumer_closes", stats.slowConsumerCloses());
+        g.writeObjectFieldStart("broker");
+        g.writeStringField("type", broker.type());
+        g.writeBooleanField("connected", broker.connected());
+        g.writeEndObject();
+        g.writeEndObject();
     }
 }

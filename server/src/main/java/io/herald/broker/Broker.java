@@ -3,7 +3,10 @@ package io.herald.broker;
 import io.herald.hub.Envelope;
 import io.herald.hub.InterestListener;
 
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 /**
  * Carries publications between instances (§3, §10). The in-process {@code local} broker hands them straight
@@ -18,8 +21,11 @@ public interface Broker extends InterestListener, AutoCloseable {
     interface Listener {
         void onPublication(Envelope envelope);
 
-        /** The broker connection came back after a break: events may have been missed (§10). */
-        void onReconnected();
+        /**
+         * The broker connection came back after a break (or a cluster topic moved) and these topics are
+         * subscribed again: their events may have been missed meanwhile (§10).
+         */
+        void onRecovered(Set<String> topics);
     }
 
     /** Connects (if needed) and starts delivering to {@code listener}. */
@@ -33,6 +39,18 @@ public interface Broker extends InterestListener, AutoCloseable {
 
     /** §9 {@code /readyz}: true while publications flow. */
     boolean connected();
+
+    /** §9 cluster stats: the broker keeps publishing this instance's figures (a JSON object) for the others. */
+    default void reportInstance(Supplier<byte[]> snapshot) {
+    }
+
+    /**
+     * §9 {@code ?scope=cluster}: the latest figures of every live instance, as each wrote them, or null when
+     * this broker has no cluster (the local broker): the caller then reports this instance alone.
+     */
+    default CompletionStage<List<byte[]>> instanceReports() {
+        return null;
+    }
 
     @Override
     void close();

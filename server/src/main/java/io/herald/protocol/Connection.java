@@ -231,6 +231,26 @@ public final class Connection implements Subscriber, BackPressureHandler.SlowCon
         channel.flush();
     }
 
+    /** §10: a {@code force_sync} for each subscribed topic in {@code missed}; on this connection's loop. */
+    void forceSync(Set<String> missed) {
+        if (closing || !channel.isActive()) {
+            return;
+        }
+        boolean any = false;
+        for (String topic : topics) {
+            if (missed.contains(topic)) {
+                ByteBuf frame = forceSyncFrame(topic);
+                if (frame != null) {
+                    channel.write(frame, channel.voidPromise());
+                    any = true;
+                }
+            }
+        }
+        if (any) {
+            channel.flush();
+        }
+    }
+
     // --- SlowConsumer (§8.3) ---
 
     @Override

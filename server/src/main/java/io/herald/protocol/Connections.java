@@ -99,6 +99,25 @@ public final class Connections {
     }
 
     /**
+     * §10: after a broker outage, tells every open connection subscribed to one of {@code topics} that it may
+     * have missed events: one {@code force_sync} per such subscription, in the connection's own dialect. One
+     * task per event loop.
+     */
+    public void forceSync(Set<String> topics) {
+        for (LoopConnections lc : loops.values()) {
+            try {
+                lc.loop.execute(() -> {
+                    for (Connection c : lc.open) {
+                        c.forceSync(topics);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                // the loop is shutting down with its connections
+            }
+        }
+    }
+
+    /**
      * §8.6: closes every connection 1001 {@code going away}, spreading each loop's closes evenly over
      * {@code spread} so clients do not reconnect as one wave. Completes when every channel is closed.
      */

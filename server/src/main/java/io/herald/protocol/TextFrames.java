@@ -4,8 +4,11 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.SerializedString;
+import io.herald.hub.RawJson;
 import io.netty.buffer.ByteBuf;
+import io.herald.hub.RawJson;
 import io.netty.buffer.ByteBufAllocator;
+import io.herald.hub.RawJson;
 import io.netty.buffer.ByteBufOutputStream;
 
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.herald.protocol;
+package io.herald.hub;
 
 import com.fasterxml.jackson.core.SerializableString;
 
@@ -11,10 +11,10 @@ import java.nio.charset.StandardCharsets;
  * separators right while the bytes are copied as they are. Only the UTF-8 paths are used by Herald's
  * byte-based generators.
  */
-final class RawJson implements SerializableString {
+public final class RawJson implements SerializableString {
     private final byte[] utf8;
 
-    RawJson(byte[] utf8) {
+    public RawJson(byte[] utf8) {
         this.utf8 = utf8;
     }
 

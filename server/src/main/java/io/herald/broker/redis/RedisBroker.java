@@ -1,0 +1,512 @@
+package io.herald.broker.redis;
+
+import io.herald.broker.Broker;
+import io.herald.broker.BrokerUnavailableException;
+import io.herald.hub.Envelope;
+import io.herald.hub.EnvelopeException;
+import io.herald.hub.EnvelopeParser;
+import io.herald.hub.EnvelopeWriter;
+import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.models.partitions.Partitions;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * The Redis broker (§1 {@code HERALD_BROKER=redis://…} or {@code redis-cluster://…}, §3, §10).
+ *
+ * <ul>
+ *   <li>Publishing: an HTTP publish is written as its envelope to {@code {prefix}{topic}} with {@code PUBLISH}
+ *       ({@code SPUBLISH} on a cluster) on one command connection, so events from one publisher keep their
+ *       order; it completes when Redis took it and fails fast while Redis is unreachable (503, never silent).</li>
+ *   <li>Receiving: the instance subscribes to exactly the topics its clients listen to ({@link #firstSubscriber},
+ *       {@link #lastSubscriberLeft}), through {@link NodeSubscriptions}, which batches the commands. A message,
+ *       from Herald or from a backend's own {@code PUBLISH}, is parsed on lettuce's I/O thread and handed to
+ *       the hub, which gives each event loop one task: nothing blocks, and the order Redis gave is kept.</li>
+ *   <li>Outage (§10): a lost or silent pub/sub connection makes the instance not ready ({@code /readyz} 503);
+ *       on recovery the subscriptions are restored and the listener is told which topics may have missed
+ *       events, so every connection on them gets {@code force_sync}.</li>
+ *   <li>Cluster: sharded pub/sub, one subscriber connection per master; a topic lives on the master that owns
+ *       its channel's slot, and moves when the slot does (failover, resharding, or Redis's own
+ *       {@code sunsubscribe}).</li>
+ *   <li>Cluster stats (§9): {@link InstanceRegistry}.</li>
+ * </ul>
+ *
+ * <p>Subscription state lives on one broker thread ({@code herald-redis}); lettuce callbacks hop onto it.
+ */
+public final class RedisBroker implements Broker {
+    private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
+    static final Duration HEALTH_INTERVAL = Duration.ofMillis(500);
+    static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(2);
+    private static final long REBALANCE_MILLIS = 1000;
+
+    private final RedisEndpoints endpoints;
+    private final String prefix;
+    private final ClientResources resources;
+    private final RedisClient subscriberClient;
+    private final AbstractRedisClient commandClient;
+    private final ScheduledExecutorService thread;
+    private final EnvelopeParser parser = new EnvelopeParser();
+    private final AtomicLong rejected = new AtomicLong();
+    private final InstanceRegistry registry;
+    /** Standalone: the one node. Cluster: one per master, keyed host:port. Broker thread only. */
+    private final Map<String, NodeSubscriptions> nodes = new LinkedHashMap<>();
+    /** Cluster: the node that holds each wanted topic. Broker thread only. */
+    private final Map<String, NodeSubscriptions> topicNode = new HashMap<>();
+
+    private volatile Listener listener;
+    private volatile StatefulConnection<byte[], byte[]> commandConnection;
+    private volatile RedisClusterAsyncCommands<byte[], byte[]> commands;
+    private volatile boolean ready;
+    private volatile boolean closed;
+    private CompletableFuture<Void> firstReady = new CompletableFuture<>();
+    private long lastRejectLogMillis;
+
+    public RedisBroker(String brokerUrl, String prefix, String instanceId) {
+        this.endpoints = RedisEndpoints.parse(brokerUrl);
+        this.prefix = prefix;
+        this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
+        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "herald-redis");
+            t.setDaemon(true);
+            return t;
+        });
+        SocketOptions socket = SocketOptions.builder()
+                .connectTimeout(Duration.ofSeconds(2))
+                .tcpNoDelay(true)
+                // A half-open connection (peer gone without FIN) is found within about 5 s by TCP itself;
+                // the pub/sub PING health check finds it sooner.
+                .keepAlive(SocketOptions.KeepAliveOptions.builder().enable()
+                        .idle(Duration.ofSeconds(2)).interval(Duration.ofSeconds(1)).count(3).build())
+                .build();
+        this.subscriberClient = RedisClient.create(resources);
+        subscriberClient.setOptions(ClientOptions.builder().autoReconnect(false).socketOptions(socket)
+                .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT)).build());
+        if (endpoints.cluster()) {
+            RedisClusterClient c = RedisClusterClient.create(resources, endpoints.uris());
+            c.setOptions(ClusterClientOptions.builder()
+                    .autoReconnect(true)
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .socketOptions(socket)
+                    .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
+                    .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                            .enablePeriodicRefresh(Duration.ofSeconds(2))
+                            .enableAllAdaptiveRefreshTriggers()
+                            .build())
+                    .build());
+            this.commandClient = c;
+        } else {
+            RedisClient c = RedisClient.create(resources, endpoints.uris().get(0));
+            c.setOptions(ClientOptions.builder()
+                    .autoReconnect(true)
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .socketOptions(socket)
+                    .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
+                    .build());
+            this.commandClient = c;
+        }
+        this.registry = new InstanceRegistry(prefix, instanceId, thread, () -> commands);
+    }
+
+    @Override
+    public String type() {
+        return endpoints.cluster() ? "redis-cluster" : "redis";
+    }
+
+    /** {@code host:port} list without credentials, for the start-up line. */
+    public String describe() {
+        return endpoints.describe();
+    }
+
+    @Override
+    public CompletionStage<Void> start(Listener listener) {
+        this.listener = listener;
+        onThread(this::connectCommands);
+        return firstReady;
+    }
+
+    private void connectCommands() {
+        if (closed) {
+            return;
+        }
+        CompletionStage<? extends StatefulConnection<byte[], byte[]>> connecting = endpoints.cluster()
+                ? ((RedisClusterClient) commandClient).connectAsync(ByteArrayCodec.INSTANCE)
+                : ((RedisClient) commandClient).connectAsync(ByteArrayCodec.INSTANCE, endpoints.uris().get(0));
+        connecting.whenCompleteAsync((c, failure) -> {
+            if (closed) {
+                if (c != null) {
+                    c.closeAsync();
+                }
+                return;
+            }
+            if (failure != null) {
+                log.warn("redis {}: cannot connect ({}); retrying", endpoints.describe(), rootMessage(failure));
+                thread.schedule(this::connectCommands, 500, TimeUnit.MILLISECONDS);
+                return;
+            }
+            commandConnection = c;
+            commands = endpoints.cluster()
+                    ? ((io.lettuce.core.cluster.api.StatefulRedisClusterConnection<byte[], byte[]>) c).async()
+                    : ((io.lettuce.core.api.StatefulRedisConnection<byte[], byte[]>) c).async();
+            if (endpoints.cluster()) {
+                rebalance();
+                thread.scheduleWithFixedDelay(this::rebalance, REBALANCE_MILLIS, REBALANCE_MILLIS, TimeUnit.MILLISECONDS);
+            } else {
+                NodeSubscriptions n = newNode(endpoints.uris().get(0), false);
+                nodes.put(key(endpoints.uris().get(0)), n);
+                n.start();
+            }
+            thread.scheduleWithFixedDelay(this::updateReady, 100, 100, TimeUnit.MILLISECONDS);
+            registry.start();
+        }, thread);
+    }
+
+    private NodeSubscriptions newNode(RedisURI uri, boolean sharded) {
+        return new NodeSubscriptions(subscriberClient, uri, prefix, sharded, thread, HEALTH_INTERVAL,
+                new NodeSubscriptions.Events() {
+                    @Override
+                    public void message(byte[] channel, byte[] body) {
+                        deliver(channel, body);
+                    }
+
+                    @Override
+                    public void recovered(Set<String> topics) {
+                        Listener l = listener;
+                        if (l != null && !topics.isEmpty()) {
+                            l.onRecovered(topics);
+                        }
+                        updateReady();
+                    }
+
+                    @Override
+                    public void stateChanged() {
+                        updateReady();
+                        if (endpoints.cluster()) {
+                            rebalanceSoon();
+                        }
+                    }
+
+                    @Override
+                    public void moved(String topic) {
+                        rebalanceSoon();
+                    }
+                });
+    }
+
+    /** Ready (§9 {@code /readyz}) while commands flow and every subscriber connection is up and restored. */
+    private void updateReady() {
+        StatefulConnection<byte[], byte[]> c = commandConnection;
+        boolean up = c != null && c.isOpen() && !nodes.isEmpty();
+        for (NodeSubscriptions n : nodes.values()) {
+            up &= n.ready();
+        }
+        if (up != ready) {
+            ready = up;
+            log.info("redis broker {}", up ? "ready" : "not ready: /readyz answers 503 and publishes fail until Redis is back");
+        }
+        if (up && !firstReady.isDone()) {
+            firstReady.complete(null);
+        }
+    }
+
+    // --- delivery ---
+
+    /** Lettuce's I/O thread: parse and hand to the hub, which never blocks. */
+    private void deliver(byte[] channel, byte[] body) {
+        Listener l = listener;
+        if (l == null) {
+            return;
+        }
+        String channelName = new String(channel, StandardCharsets.UTF_8);
+        Envelope e;
+        try {
+            e = parser.parseOne(body);
+        } catch (EnvelopeException ex) {
+            reject(channelName, ex.getMessage());
+            return;
+        }
+        // §3 Redis ingress: the channel names the topic; an envelope naming another topic is refused rather
+        // than delivered to the channel's subscribers (it could be another user's data).
+        if (!channelName.equals(prefix + e.topic().name())) {
+            reject(channelName, "envelope topic does not match the channel");
+            return;
+        }
+        l.onPublication(e);
+    }
+
+    private void reject(String channel, String why) {
+        rejected.incrementAndGet();
+        long now = System.currentTimeMillis();
+        if (now - lastRejectLogMillis > 10_000) { // racy by design: at most about one line per 10 s
+            lastRejectLogMillis = now;
+            log.warn("redis ingress: dropped a message on {}: {} ({} dropped so far)", channel, why, rejected.get());
+        }
+    }
+
+    /** Messages from Redis that were not valid envelopes for their channel. */
+    public long rejectedMessages() {
+        return rejected.get();
+    }
+
+    // --- publishing ---
+
+    @Override
+    public CompletionStage<Void> publish(Envelope envelope) {
+        RedisClusterAsyncCommands<byte[], byte[]> cmd = commands;
+        StatefulConnection<byte[], byte[]> c = commandConnection;
+        if (cmd == null || c == null || !c.isOpen()) {
+            return CompletableFuture.failedFuture(new BrokerUnavailableException("Redis is not connected"));
+        }
+        byte[] channel = (prefix + envelope.topic().name()).getBytes(StandardCharsets.UTF_8);
+        byte[] body = EnvelopeWriter.toJson(envelope);
+        return (endpoints.cluster() ? cmd.spublish(channel, body) : cmd.publish(channel, body)).thenApply(n -> null);
+    }
+
+    // --- interest (§3: subscribe only what local clients want) ---
+
+    @Override
+    public CompletionStage<Void> firstSubscriber(String topic) {
+        CompletableFuture<Void> promise = new CompletableFuture<>();
+        if (!onThread(() -> {
+            NodeSubscriptions n = nodeFor(topic);
+            if (n == null) {
+                promise.completeExceptionally(new BrokerUnavailableException("Redis is not connected"));
+                return;
+            }
+            n.want(topic, promise);
+        })) {
+            promise.completeExceptionally(new BrokerUnavailableException("broker closed"));
+        }
+        return promise;
+    }
+
+    @Override
+    public void lastSubscriberLeft(String topic) {
+        onThread(() -> {
+            NodeSubscriptions n = endpoints.cluster() ? topicNode.remove(topic) : single();
+            if (n != null) {
+                n.unwant(topic);
+            }
+        });
+    }
+
+    private NodeSubscriptions single() {
+        return nodes.isEmpty() ? null : nodes.values().iterator().next();
+    }
+
+    /** Broker thread: where a topic lives (cluster: the master of its slot, as lettuce last saw the topology). */
+    private NodeSubscriptions nodeFor(String topic) {
+        if (!endpoints.cluster()) {
+            return single();
+        }
+        NodeSubscriptions held = topicNode.get(topic);
+        if (held != null) {
+            return held;
+        }
+        NodeSubscriptions n = masterOf(topic);
+        if (n != null) {
+            topicNode.put(topic, n);
+        }
+        return n;
+    }
+
+    private NodeSubscriptions masterOf(String topic) {
+        Partitions partitions = ((RedisClusterClient) commandClient).getPartitions();
+        if (partitions == null) {
+            return null;
+        }
+        RedisClusterNode master = partitions.getMasterBySlot(SlotHash.getSlot((prefix + topic).getBytes(StandardCharsets.UTF_8)));
+        if (master == null || master.getUri() == null) {
+            return null;
+        }
+        RedisURI uri = withCredentials(master.getUri());
+        return nodes.computeIfAbsent(key(uri), k -> {
+            NodeSubscriptions n = newNode(uri, true);
+            n.start();
+            return n;
+        });
+    }
+
+    private boolean rebalanceScheduled;
+
+    private void rebalanceSoon() {
+        if (rebalanceScheduled || closed) {
+            return;
+        }
+        rebalanceScheduled = true;
+        ((RedisClusterClient) commandClient).refreshPartitionsAsync().whenCompleteAsync((v, t) -> {
+            rebalanceScheduled = false;
+            rebalance();
+        }, thread);
+    }
+
+    /**
+     * Cluster, broker thread: moves every topic to the master that owns its slot now, drops subscriber
+     * connections to nodes that own nothing, and re-asks Redis for topics it dropped on its own. A moved
+     * topic may have lost events while it moved, so its connections get {@code force_sync} once it is
+     * confirmed on its new master (§10).
+     */
+    private void rebalance() {
+        if (closed || commands == null) {
+            return;
+        }
+        List<String> moves = new ArrayList<>();
+        for (Map.Entry<String, NodeSubscriptions> en : topicNode.entrySet()) {
+            NodeSubscriptions now = masterOf(en.getKey());
+            if (now != null && now != en.getValue()) {
+                moves.add(en.getKey());
+            } else if (now != null) {
+                now.resubscribe(en.getKey());
+            }
+        }
+        for (String topic : moves) {
+            NodeSubscriptions from = topicNode.get(topic);
+            NodeSubscriptions to = masterOf(topic);
+            List<CompletableFuture<Void>> waiting = from.release(topic);
+            if (waiting == null) {
+                topicNode.remove(topic);
+                continue;
+            }
+            topicNode.put(topic, to);
+            CompletableFuture<Void> confirmed = new CompletableFuture<>();
+            to.want(topic, confirmed);
+            confirmed.whenCompleteAsync((ok, failure) -> {
+                waiting.forEach(p -> {
+                    if (failure == null) {
+                        p.complete(null);
+                    } else {
+                        p.completeExceptionally(failure);
+                    }
+                });
+                Listener l = listener;
+                if (failure == null && l != null && topicNode.get(topic) == to) {
+                    l.onRecovered(Set.of(topic));
+                }
+            }, thread);
+            log.info("redis cluster: topic {} moved from {} to {}", topic, from.uri().getPort(), to.uri().getPort());
+        }
+        nodes.entrySet().removeIf(en -> {
+            NodeSubscriptions n = en.getValue();
+            if (!topicNode.containsValue(n) && !isMaster(n.uri())) {
+                n.close();
+                return true;
+            }
+            return false;
+        });
+        updateReady();
+    }
+
+    private boolean isMaster(RedisURI uri) {
+        Partitions partitions = ((RedisClusterClient) commandClient).getPartitions();
+        if (partitions == null) {
+            return false;
+        }
+        RedisClusterNode node = partitions.getPartition(uri.getHost(), uri.getPort());
+        return node != null && node.is(RedisClusterNode.NodeFlag.UPSTREAM) && !node.getSlots().isEmpty();
+    }
+
+    /** A master as the topology names it, with the seed's credentials, database and TLS settings. */
+    private RedisURI withCredentials(RedisURI nodeUri) {
+        return RedisURI.builder(endpoints.uris().get(0)).withHost(nodeUri.getHost()).withPort(nodeUri.getPort()).build();
+    }
+
+    private static String key(RedisURI uri) {
+        return uri.getHost() + ":" + uri.getPort();
+    }
+
+    // --- cluster stats (§9) ---
+
+    @Override
+    public void reportInstance(Supplier<byte[]> snapshot) {
+        registry.report(snapshot);
+    }
+
+    @Override
+    public CompletionStage<List<byte[]>> instanceReports() {
+        return registry.reports();
+    }
+
+    // --- state ---
+
+    @Override
+    public boolean connected() {
+        return ready;
+    }
+
+    private boolean onThread(Runnable r) {
+        try {
+            thread.execute(r);
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        onThread(() -> {
+            closed = true;
+            ready = false;
+            nodes.values().forEach(NodeSubscriptions::close);
+            nodes.clear();
+            topicNode.clear();
+            registry.stop().whenComplete((v, t) -> done.complete(null));
+        });
+        try {
+            done.get(3, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.debug("redis broker: closing without deregistering: {}", e.toString());
+        }
+        closed = true;
+        StatefulConnection<byte[], byte[]> c = commandConnection;
+        if (c != null) {
+            c.close();
+        }
+        thread.shutdownNow();
+        subscriberClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        commandClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
+    }
+
+    private static String rootMessage(Throwable t) {
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage();
+    }
+}

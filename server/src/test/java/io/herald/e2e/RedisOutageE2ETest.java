@@ -1,0 +1,182 @@
+package io.herald.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.herald.config.ConfigKey;
+import io.herald.testing.RedisServer;
+import io.herald.testing.TestServer;
+import io.herald.testing.WsTestClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.herald.e2e.RedisBrokerE2ETest.awaitTrue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * §10 and §9 {@code /readyz}: Redis is killed with SIGKILL while events flow and started again. The instances
+ * say they are not ready and refuse publishes with 503 meanwhile; on recovery they are ready again, every
+ * subscribed sync and realtime connection gets {@code force_sync} for each of its shares, and delivery resumes.
+ */
+class RedisOutageE2ETest {
+    static RedisServer redis;
+    static TestServer a;
+    static TestServer b;
+
+    @BeforeAll
+    static void start() {
+        redis = RedisServer.start();
+        a = TestServer.start(c -> c.set(ConfigKey.BROKER, redis.url()).set(ConfigKey.INSTANCE_ID, "a"));
+        b = TestServer.start(c -> c.set(ConfigKey.BROKER, redis.url()).set(ConfigKey.INSTANCE_ID, "b"));
+    }
+
+    @AfterAll
+    static void stop() {
+        for (AutoCloseable c : new AutoCloseable[] {a, b, redis}) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception ignored) {
+                // best effort
+            }
+        }
+    }
+
+    @Test
+    void redisKilledAndRestartedUnderFanOut() throws Exception {
+        String syncToken = a.token("alice", List.of("s1", "s2"), List.of("d1"), List.of());
+        WsTestClient sync = WsTestClient.connect(a.ws("/api/v1/sync/ws/d1?token=" + syncToken));
+        sync.send("{\"type\":\"subscribe\"}");
+        assertEquals("{\"type\":\"subscribed\",\"shares\":[\"s1\",\"s2\"]}", sync.next());
+        WsTestClient realtime = RealtimeE2ETestSupport.realtime(a, "bob", "s1", "s3");
+        WsTestClient onB = RealtimeE2ETestSupport.realtime(b, "carol", "s3");
+        assertEquals(200, a.get("/readyz", null).statusCode());
+
+        // A fan-out runs through the outage: instance B publishes to s1 and s3 every 5 ms.
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicInteger accepted = new AtomicInteger();
+        AtomicInteger refused = new AtomicInteger();
+        Set<String> refusalBodies = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Thread publisher = new Thread(() -> {
+            int n = 0;
+            while (running.get()) {
+                String share = n % 2 == 0 ? "s1" : "s3";
+                HttpResponse<String> r = b.post("/api/v1/publish", b.publisherToken(),
+                        "{\"topic\":\"share:" + share + "\",\"event_type\":\"file_created\",\"data\":{\"n\":" + n++ + "}}");
+                if (r.statusCode() == 202) {
+                    accepted.incrementAndGet();
+                } else {
+                    refused.incrementAndGet();
+                    refusalBodies.add(r.statusCode() + " " + r.body());
+                }
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "fanout-publisher");
+        publisher.start();
+        try {
+            awaitTrue(() -> accepted.get() > 20, "the fan-out is running");
+            redis.kill();
+            awaitTrue(() -> a.get("/readyz", null).statusCode() == 503 && b.get("/readyz", null).statusCode() == 503,
+                    "/readyz answers 503 while Redis is away");
+            awaitTrue(() -> refused.get() > 5, "publishes fail while Redis is away");
+            assertTrue(refusalBodies.stream().allMatch(s -> s.startsWith("503 ") && s.contains("\"unavailable\"")),
+                    "publishes during the outage fail with 503 and a clear message: " + refusalBodies);
+            Thread.sleep(300);
+            redis.restart();
+            awaitTrue(() -> a.get("/readyz", null).statusCode() == 200 && b.get("/readyz", null).statusCode() == 200,
+                    "/readyz answers 200 once Redis is back and subscriptions are restored");
+            int acceptedAtRecovery = accepted.get();
+
+            // §10: every subscribed connection gets force_sync for each of its shares.
+            assertEquals(Set.of("s1", "s2"), forceSyncs(sync, "event_type"), "sync connection");
+            assertEquals(Set.of("s1", "s3"), forceSyncs(realtime, "type"), "realtime connection on A");
+            assertEquals(Set.of("s3"), forceSyncs(onB, "type"), "realtime connection on B");
+
+            // Delivery resumes: a marker published after recovery reaches both instances' clients.
+            awaitTrue(() -> accepted.get() > acceptedAtRecovery + 5, "publishes are accepted again");
+            b.publish("{\"topic\":\"share:s3\",\"event_type\":\"after_outage\"}");
+            assertTrue(until(realtime, "after_outage"), "A's client receives events again");
+            assertTrue(until(onB, "after_outage"), "B's client receives events again");
+        } finally {
+            running.set(false);
+            publisher.join(5000);
+            sync.close();
+            realtime.close();
+            onB.close();
+        }
+    }
+
+    @Test
+    void aFrozenRedisIsSeenAsAnOutageToo() throws Exception {
+        // A half-open connection: Redis stops answering (SIGSTOP) but no FIN or RST ever comes.
+        WsTestClient realtime = RealtimeE2ETestSupport.realtime(a, "dora", "s7");
+        try {
+            awaitTrue(() -> a.get("/readyz", null).statusCode() == 200, "ready");
+            long frozenAt = System.nanoTime();
+            redis.freeze();
+            try {
+                awaitTrue(() -> a.get("/readyz", null).statusCode() == 503, "the health check notices the silence");
+                long detectedMillis = (System.nanoTime() - frozenAt) / 1_000_000;
+                assertTrue(detectedMillis < 5_000, "noticed after " + detectedMillis + " ms");
+                HttpResponse<String> r = b.post("/api/v1/publish", b.publisherToken(),
+                        "{\"topic\":\"share:s7\",\"event_type\":\"lost\"}");
+                assertEquals(503, r.statusCode(), "a publish that Redis does not take fails: " + r.body());
+            } finally {
+                redis.thaw();
+            }
+            awaitTrue(() -> a.get("/readyz", null).statusCode() == 200, "ready again once Redis answers");
+            assertEquals(Set.of("s7"), forceSyncs(realtime, "type"));
+            b.publish("{\"topic\":\"share:s7\",\"event_type\":\"after_freeze\"}");
+            assertTrue(until(realtime, "after_freeze"));
+        } finally {
+            realtime.close();
+        }
+    }
+
+    /** Reads frames (skipping the running fan-out's events) until the force_syncs stop coming; their shares. */
+    private static Set<String> forceSyncs(WsTestClient ws, String typeField) throws InterruptedException {
+        Set<String> shares = new HashSet<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        long quietUntil = Long.MAX_VALUE;
+        while (System.nanoTime() < Math.min(deadline, quietUntil)) {
+            String frame = ws.poll(Duration.ofMillis(100));
+            if (frame == null) {
+                continue;
+            }
+            JsonNode j = WsTestClient.json(frame);
+            if (j.has(typeField) && "force_sync".equals(j.get(typeField).asText())) {
+                if (j.hasNonNull("share_id")) {
+                    shares.add(j.get("share_id").asText());
+                }
+                quietUntil = System.nanoTime() + Duration.ofMillis(500).toNanos();
+            }
+        }
+        return shares;
+    }
+
+    private static boolean until(WsTestClient ws, String type) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            String frame = ws.poll(Duration.ofMillis(100));
+            if (frame != null && frame.contains("\"" + type + "\"")) {
+                return true;
+            }
+        }
+        fail("no " + type + " frame");
+        return false;
+    }
+}
