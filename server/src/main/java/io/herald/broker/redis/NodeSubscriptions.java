@@ -3,7 +3,10 @@ package io.herald.broker.redis;
 import io.herald.broker.BrokerUnavailableException;
 
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -29,10 +32,10 @@ import java.util.concurrent.TimeUnit;
  * one master for {@code redis-cluster://} (sharded pub/sub, {@code SSUBSCRIBE}).
  *
  * <p>It reconciles the topics the hub wants with what Redis has confirmed. Each topic has at most one
- * command in flight; what the hub asks for meanwhile is collected and leaves as one batched
- * {@code SUBSCRIBE}/{@code UNSUBSCRIBE} per round trip (at most {@link #BATCH} channels each), so a reconnect
- * storm of 10k clients costs a handful of round trips, not 10k. A topic is confirmed only by Redis's own
- * {@code subscribe} reply for it (§3: {@code subscribed} is a promise).
+ * command in flight; what the hub asks for meanwhile is collected and leaves as one batch per round trip
+ * ({@code SUBSCRIBE} of up to {@link #BATCH} channels; on a cluster one {@code SSUBSCRIBE} per slot, pipelined),
+ * so a reconnect storm of 10k clients costs a handful of round trips, not 10k. A topic is confirmed only by
+ * Redis's own {@code subscribe} reply for it (§3: {@code subscribed} is a promise).
  *
  * <p>It owns its connection: lettuce's auto-reconnect is off, because a lost connection must be seen (§10).
  * On loss every topic falls back to unsubscribed, unconfirmed promises fail, and it reconnects with backoff;
@@ -67,6 +70,8 @@ final class NodeSubscriptions {
 
     private static final class Entry {
         boolean wanted;
+        /** Redis dropped it on its own while wanted: events may have passed, so its return is a recovery. */
+        boolean dropped;
         State state = State.UNSUBSCRIBED;
         /** Promises waiting for Redis's confirmation; null when none. */
         List<CompletableFuture<Void>> waiting;
@@ -90,8 +95,8 @@ final class NodeSubscriptions {
     private boolean wasUp;
     private boolean closed;
     private boolean pingOutstanding;
-    private boolean subscribeInFlight;
-    private boolean unsubscribeInFlight;
+    private int subscribesInFlight;
+    private int unsubscribesInFlight;
     private long backoffMillis = BACKOFF_MIN_MILLIS;
     private ScheduledFuture<?> health;
 
@@ -222,54 +227,96 @@ final class NodeSubscriptions {
         }
     }
 
-    /** Sends what was collected: one subscribe and one unsubscribe command in flight at a time. */
+    /**
+     * Sends what was collected as one round trip: every pending subscribe leaves together (pipelined), and the
+     * next batch waits until Redis answered this one. Plain pub/sub takes up to {@link #BATCH} channels per
+     * command; sharded pub/sub needs one command per slot (Redis refuses channels of several slots).
+     */
     private void flush() {
         if (connection == null) {
             return;
         }
-        RedisPubSubAsyncCommands<byte[], byte[]> cmd = connection.async();
-        int gen = generation;
-        if (!subscribeInFlight && !toSubscribe.isEmpty()) {
-            byte[][] channels = take(toSubscribe);
-            subscribeInFlight = true;
-            (sharded ? cmd.ssubscribe(channels) : cmd.subscribe(channels)).whenCompleteAsync((ok, failure) -> {
-                if (gen != generation) {
-                    return;
-                }
-                subscribeInFlight = false;
-                if (failure != null) {
-                    lost("subscribe failed: " + failure.getMessage());
-                } else {
-                    flush();
-                }
-            }, thread);
+        if (subscribesInFlight == 0 && !toSubscribe.isEmpty()) {
+            for (byte[][] group : groups(toSubscribe)) {
+                send(group, true);
+            }
+            toSubscribe.clear();
         }
-        if (!unsubscribeInFlight && !toUnsubscribe.isEmpty()) {
-            byte[][] channels = take(toUnsubscribe);
-            unsubscribeInFlight = true;
-            (sharded ? cmd.sunsubscribe(channels) : cmd.unsubscribe(channels)).whenCompleteAsync((ok, failure) -> {
-                if (gen != generation) {
-                    return;
-                }
-                unsubscribeInFlight = false;
-                if (failure != null) {
-                    lost("unsubscribe failed: " + failure.getMessage());
-                } else {
-                    flush();
-                }
-            }, thread);
+        if (unsubscribesInFlight == 0 && !toUnsubscribe.isEmpty()) {
+            for (byte[][] group : groups(toUnsubscribe)) {
+                send(group, false);
+            }
+            toUnsubscribe.clear();
         }
     }
 
-    private byte[][] take(Set<String> from) {
-        int n = Math.min(BATCH, from.size());
-        byte[][] out = new byte[n][];
-        var it = from.iterator();
-        for (int i = 0; i < n; i++) {
-            out[i] = (prefix + it.next()).getBytes(StandardCharsets.UTF_8);
-            it.remove();
+    private List<byte[][]> groups(Set<String> topicNames) {
+        Map<Integer, List<byte[]>> bySlot = new HashMap<>();
+        for (String t : topicNames) {
+            byte[] channel = (prefix + t).getBytes(StandardCharsets.UTF_8);
+            bySlot.computeIfAbsent(sharded ? SlotHash.getSlot(channel) : 0, k -> new ArrayList<>()).add(channel);
+        }
+        List<byte[][]> out = new ArrayList<>();
+        for (List<byte[]> channels : bySlot.values()) {
+            for (int i = 0; i < channels.size(); i += BATCH) {
+                out.add(channels.subList(i, Math.min(channels.size(), i + BATCH)).toArray(new byte[0][]));
+            }
         }
         return out;
+    }
+
+    private void send(byte[][] channels, boolean subscribe) {
+        RedisPubSubAsyncCommands<byte[], byte[]> cmd = connection.async();
+        int gen = generation;
+        if (subscribe) {
+            subscribesInFlight++;
+        } else {
+            unsubscribesInFlight++;
+        }
+        RedisFuture<Void> f = subscribe
+                ? (sharded ? cmd.ssubscribe(channels) : cmd.subscribe(channels))
+                : (sharded ? cmd.sunsubscribe(channels) : cmd.unsubscribe(channels));
+        f.whenCompleteAsync((ok, failure) -> {
+            if (gen != generation) {
+                return;
+            }
+            if (subscribe) {
+                subscribesInFlight--;
+            } else {
+                unsubscribesInFlight--;
+            }
+            if (failure instanceof RedisCommandExecutionException refused) {
+                refused(channels, subscribe, refused.getMessage());
+            } else if (failure != null) {
+                lost((subscribe ? "subscribe" : "unsubscribe") + " failed: " + failure.getMessage());
+                return;
+            }
+            flush();
+        }, thread);
+    }
+
+    /**
+     * Redis answered with an error (a cluster's MOVED or CLUSTERDOWN while slots move, or a refused ACL): the
+     * connection is fine, these channels are not subscribed. A sharded topic is re-routed by the broker, its
+     * promises kept; otherwise the promises fail and the client may retry.
+     */
+    private void refused(byte[][] channels, boolean subscribe, String why) {
+        log.warn("redis {}: {} refused: {}", uri.getHost() + ":" + uri.getPort(), subscribe ? "subscribe" : "unsubscribe", why);
+        for (byte[] channel : channels) {
+            String topic = topicOf(channel);
+            Entry e = topics.get(topic);
+            if (e == null) {
+                continue;
+            }
+            e.state = State.UNSUBSCRIBED;
+            if (!e.wanted) {
+                topics.remove(topic);
+            } else if (sharded) {
+                events.moved(topic);
+            } else {
+                failWaiting(e, new BrokerUnavailableException("Redis refused the subscription"));
+            }
+        }
     }
 
     // --- lettuce callbacks, hopped onto the broker thread ---
@@ -287,6 +334,10 @@ final class NodeSubscriptions {
             if (e.waiting != null) {
                 e.waiting.forEach(p -> p.complete(null));
                 e.waiting = null;
+            }
+            if (e.dropped) {
+                e.dropped = false;
+                events.recovered(Set.of(topic));
             }
         } else {
             reconcile(topic, e);
@@ -312,6 +363,7 @@ final class NodeSubscriptions {
             }
             // Redis dropped a sharded subscription on its own: the slot moved or this node is no master now.
             e.state = State.UNSUBSCRIBED;
+            e.dropped = e.wanted;
             events.moved(topic);
             return;
         }
@@ -438,8 +490,8 @@ final class NodeSubscriptions {
         StatefulRedisPubSubConnection<byte[], byte[]> c = connection;
         connection = null;
         generation++;
-        subscribeInFlight = false;
-        unsubscribeInFlight = false;
+        subscribesInFlight = 0;
+        unsubscribesInFlight = 0;
         toSubscribe.clear();
         toUnsubscribe.clear();
         recovering = null;

@@ -160,9 +160,14 @@ public final class RedisBroker implements Broker {
         if (closed) {
             return;
         }
-        CompletionStage<? extends StatefulConnection<byte[], byte[]>> connecting = endpoints.cluster()
-                ? ((RedisClusterClient) commandClient).connectAsync(ByteArrayCodec.INSTANCE)
-                : ((RedisClient) commandClient).connectAsync(ByteArrayCodec.INSTANCE, endpoints.uris().get(0));
+        CompletionStage<? extends StatefulConnection<byte[], byte[]>> connecting;
+        if (endpoints.cluster()) {
+            // lettuce needs the topology before a cluster connection; reading it asynchronously keeps this thread free
+            RedisClusterClient c = (RedisClusterClient) commandClient;
+            connecting = c.refreshPartitionsAsync().thenCompose(v -> c.connectAsync(ByteArrayCodec.INSTANCE));
+        } else {
+            connecting = ((RedisClient) commandClient).connectAsync(ByteArrayCodec.INSTANCE, endpoints.uris().get(0));
+        }
         connecting.whenCompleteAsync((c, failure) -> {
             if (closed) {
                 if (c != null) {
@@ -380,6 +385,18 @@ public final class RedisBroker implements Broker {
     private void rebalance() {
         if (closed || commands == null) {
             return;
+        }
+        Partitions partitions = ((RedisClusterClient) commandClient).getPartitions();
+        for (RedisClusterNode node : partitions) {
+            // A subscriber connection to every master, ready before any client asks (and counted by /readyz).
+            if (node.is(RedisClusterNode.NodeFlag.UPSTREAM) && !node.getSlots().isEmpty() && node.getUri() != null) {
+                RedisURI uri = withCredentials(node.getUri());
+                nodes.computeIfAbsent(key(uri), k -> {
+                    NodeSubscriptions n = newNode(uri, true);
+                    n.start();
+                    return n;
+                });
+            }
         }
         List<String> moves = new ArrayList<>();
         for (Map.Entry<String, NodeSubscriptions> en : topicNode.entrySet()) {
