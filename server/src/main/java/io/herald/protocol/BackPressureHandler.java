@@ -39,7 +39,6 @@ public final class BackPressureHandler extends ChannelOutboundHandlerAdapter {
     private final Stats stats;
     private final SlowConsumer consumer;
     private final ChannelFutureListener eventWritten = this::eventWritten;
-    private final ChannelFutureListener forceSyncWritten = this::forceSyncWritten;
     private ChannelHandlerContext ctx;
     private int outstanding;
     private boolean slow;
@@ -109,7 +108,8 @@ public final class BackPressureHandler extends ChannelOutboundHandlerAdapter {
             ByteBuf forceSync = consumer.forceSyncFrame(topic);
             if (forceSync != null) {
                 forceSyncsOutstanding++;
-                ctx.writeAndFlush(forceSync, ctx.newPromise().addListener(forceSyncWritten));
+                // Slow path, at most once per lost topic: no listener kept on every connection for it.
+                ctx.writeAndFlush(forceSync, ctx.newPromise().addListener((ChannelFutureListener) this::forceSyncWritten));
                 return;
             }
         }

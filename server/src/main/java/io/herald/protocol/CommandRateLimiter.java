@@ -8,36 +8,33 @@ final class CommandRateLimiter {
     /** What to do with one command. */
     enum Verdict { ALLOW, LIMIT, CLOSE }
 
-    private final double perNano;
-    private final int burst;
-    private final int rejectionsToClose;
-    private final long windowNanos;
+    private static final long WINDOW_NANOS = ConnectionPolicy.REJECTION_WINDOW.toNanos();
+
+    /** Shared by every connection: its limits are read from here rather than copied into each limiter. */
+    private final ConnectionPolicy policy;
     private double tokens;
     private long lastNanos;
     private int rejections;
     private long windowStart;
 
     CommandRateLimiter(ConnectionPolicy policy, long nowNanos) {
-        this.perNano = policy.commandsPerSecond() / 1e9;
-        this.burst = policy.commandBurst();
-        this.rejectionsToClose = policy.rejectionsToClose();
-        this.windowNanos = ConnectionPolicy.REJECTION_WINDOW.toNanos();
-        this.tokens = burst;
+        this.policy = policy;
+        this.tokens = policy.commandBurst();
         this.lastNanos = nowNanos;
         this.windowStart = nowNanos;
     }
 
     Verdict acquire(long nowNanos) {
-        tokens = Math.min(burst, tokens + (nowNanos - lastNanos) * perNano);
+        tokens = Math.min(policy.commandBurst(), tokens + (nowNanos - lastNanos) * (policy.commandsPerSecond() / 1e9));
         lastNanos = nowNanos;
         if (tokens >= 1) {
             tokens -= 1;
             return Verdict.ALLOW;
         }
-        if (nowNanos - windowStart > windowNanos) {
+        if (nowNanos - windowStart > WINDOW_NANOS) {
             windowStart = nowNanos;
             rejections = 0;
         }
-        return ++rejections >= rejectionsToClose ? Verdict.CLOSE : Verdict.LIMIT;
+        return ++rejections >= policy.rejectionsToClose() ? Verdict.CLOSE : Verdict.LIMIT;
     }
 }

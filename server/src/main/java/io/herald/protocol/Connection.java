@@ -10,7 +10,6 @@ import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 
-import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -28,7 +27,7 @@ public final class Connection implements Subscriber, BackPressureHandler.SlowCon
     private final ConnectionCore core;
     private final BackPressureHandler backPressure;
     private final CommandRateLimiter rateLimiter;
-    private final Set<String> topics = new HashSet<>(4);
+    private final Set<String> topics = new TopicSet();
     private FlushBatcher flusher;
     private boolean flushPending;
     private long lastReadNanos;

@@ -61,6 +61,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     private final WebSocketDecoderConfig decoderConfig;
     /** WebSocket connections admitted and not yet closed, for {@code HERALD_MAX_CONNECTIONS}. */
     private final AtomicInteger admitted = new AtomicInteger();
+    /** One listener for every admitted channel's close future, not a lambda per connection. */
+    private final ChannelFutureListener releaseAdmission = f -> admitted.decrementAndGet();
 
     /**
      * @param maxConnections §1: WebSocket connections past this are refused with 503; 0 for no cap
@@ -173,7 +175,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                     "too many connections, retry later"), false);
             return;
         }
-        ctx.channel().closeFuture().addListener(f -> admitted.decrementAndGet());
+        ctx.channel().closeFuture().addListener(releaseAdmission);
         Principal verified = null;
         String refusal = null;
         try {

@@ -239,4 +239,51 @@ class HubTest {
         a.releaseAll();
         b.releaseAll();
     }
+
+    @Test
+    void oneLoopGoesFromASingleSubscriberToManyAndBack() throws Exception {
+        FakeSubscriber a = new FakeSubscriber(loopA, 0);
+        FakeSubscriber b = new FakeSubscriber(loopA, 1);
+        FakeSubscriber c = new FakeSubscriber(loopA, 0);
+        Topic t = Topic.share("s1");
+        onLoop(loopA, () -> hub.subscribe(a, t.name()));
+        hub.publish(new Envelope(t, "one", null, "s1", null));
+        onLoop(loopA, () -> hub.subscribe(b, t.name()));
+        onLoop(loopA, () -> hub.subscribe(b, t.name())); // repeat is harmless
+        hub.publish(new Envelope(t, "two", null, "s1", null));
+        onLoop(loopA, () -> hub.unsubscribe(a, t.name()));
+        onLoop(loopA, () -> hub.unsubscribe(a, t.name())); // not subscribed any more: no effect
+        hub.publish(new Envelope(t, "three", null, "s1", null));
+        onLoop(loopA, () -> hub.subscribe(c, t.name()));
+        onLoop(loopA, () -> hub.unsubscribeAll(b));
+        hub.publish(new Envelope(t, "four", null, "s1", null));
+        assertEquals(List.of("+share:s1"), interest, "someone listened all along");
+        onLoop(loopA, () -> hub.unsubscribe(c, t.name()));
+        hub.publish(new Envelope(t, "five", null, "s1", null));
+        drain();
+        assertEquals(List.of("+share:s1", "-share:s1"), interest);
+        assertEquals(0, hub.topicCount());
+        assertEquals(0, hub.subscriptionCount());
+        assertEquals(List.of("0:one", "0:two"), a.got);
+        assertEquals(List.of("1:two", "1:three"), b.got);
+        assertEquals(List.of("0:four"), c.got);
+        a.releaseAll();
+        b.releaseAll();
+        c.releaseAll();
+    }
+
+    @Test
+    void aSubscriberAloneOnItsTopicLeavesOnlyItsOwnTopic() throws Exception {
+        FakeSubscriber a = new FakeSubscriber(loopA, 0);
+        FakeSubscriber b = new FakeSubscriber(loopA, 0);
+        onLoop(loopA, () -> hub.subscribe(a, "user:a"));
+        onLoop(loopA, () -> hub.subscribe(b, "user:b"));
+        onLoop(loopA, () -> hub.unsubscribe(b, "user:a")); // b never was in user:a
+        hub.publish(new Envelope(Topic.user("a"), "hi", null, null, null));
+        drain();
+        assertEquals(List.of("0:hi"), a.got);
+        assertEquals(List.of(), b.got);
+        assertEquals(2, hub.topicCount());
+        a.releaseAll();
+    }
 }
