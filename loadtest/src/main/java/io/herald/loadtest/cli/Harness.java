@@ -5,7 +5,7 @@ import io.herald.loadtest.Topics;
 import io.herald.loadtest.client.ClientTransport;
 import io.herald.loadtest.client.Fleet;
 import io.herald.loadtest.client.PublishedSequences;
-import io.herald.loadtest.publish.HttpPublisher;
+import io.herald.loadtest.publish.EventPublisher;
 import io.herald.loadtest.report.DeliveryStats;
 import io.herald.loadtest.report.Reports;
 import org.HdrHistogram.Histogram;
@@ -26,7 +26,7 @@ final class Harness implements AutoCloseable {
     final DeliveryStats stats = new DeliveryStats();
     final TokenSigner signer;
     final ClientTransport transport;
-    final HttpPublisher publisher;
+    final EventPublisher publisher;
     final Fleet fleet;
 
     /** Validates everything first, so a bad option fails before any thread or socket exists. */
@@ -36,15 +36,15 @@ final class Harness implements AutoCloseable {
         Fleet.Settings settings = options.settings();
         // Tokens outlive the run by an hour, so no client meets §8.2 expiry during it.
         this.signer = options.jwtSecret != null ? new TokenSigner(options.jwtSecret, runLength.plusHours(1)) : null;
-        HttpPublisher.Settings ps = publish == null ? null : new HttpPublisher.Settings(publish.publish,
+        EventPublisher.Settings ps = publish == null ? null : new EventPublisher.Settings(publish.publish,
                 signer != null ? signer.publisher() : null, topics, options.dialect.eventType(), publish.payload,
-                publish.rate, publish.stamp == PublishOptions.Stamp.SCHEDULED, retryPublish);
+                publish.rate, publish.stamp == PublishOptions.Stamp.SCHEDULED, retryPublish, publish.redisPrefix);
         if (settings.dialect().needsToken() && signer == null) {
             throw new IllegalArgumentException("--dialect " + settings.dialect().name().toLowerCase()
                     + " needs --jwt-secret (Herald refuses clients without a token)");
         }
         this.transport = new ClientTransport(options.threadCount());
-        this.publisher = ps == null ? null : new HttpPublisher(ps, stats);
+        this.publisher = ps == null ? null : new EventPublisher(ps, stats);
         this.fleet = new Fleet(settings, transport, signer, stats, publisher != null ? publisher : PublishedSequences.NONE);
     }
 
@@ -114,6 +114,9 @@ final class Harness implements AutoCloseable {
 
     @Override
     public void close() {
+        if (publisher != null) {
+            publisher.close();
+        }
         transport.shutdown(Duration.ofSeconds(5));
     }
 }

@@ -10,9 +10,14 @@ public final class PublishOptions {
     public enum Stamp { SCHEDULED, SENT }
 
     @Option(names = "--publish", required = true, paramLabel = "URL",
-            description = "http://HOST:PORT/api/v1/publish (§3). Sent with a publisher token when --jwt-secret is set. "
-                    + "(redis:// is not supported yet.)")
+            description = "http://HOST:PORT/api/v1/publish (§3 HTTP ingress; sent with a publisher token when "
+                    + "--jwt-secret is set), or redis://HOST:PORT to PUBLISH each envelope to {prefix}{topic} "
+                    + "(§3 Redis ingress, for Herald instances on a Redis broker).")
     URI publish;
+
+    @Option(names = "--redis-prefix", defaultValue = "herald:", paramLabel = "PREFIX",
+            description = "HERALD_REDIS_PREFIX of the target, for --publish redis://. Default: ${DEFAULT-VALUE}.")
+    String redisPrefix;
 
     @Option(names = "--rate", defaultValue = "100", paramLabel = "EVENTS_PER_S",
             description = "Events per second over all topics, round-robin. Default: ${DEFAULT-VALUE}.")

@@ -35,7 +35,7 @@ class OptionsTest {
     @Test
     void badCombinationsExitWithTwoBeforeConnectingAnything() {
         // Nothing listens on port 9 of loopback; these fail during validation, before any connect.
-        assertEquals(2, LoadTest.run("fanout", "--target", "ws://127.0.0.1:9", "--publish", "redis://127.0.0.1:6379",
+        assertEquals(2, LoadTest.run("fanout", "--target", "ws://127.0.0.1:9", "--publish", "ftp://127.0.0.1:9/publish",
                 "--jwt-secret", "0123456789abcdef0123456789abcdef"));
         assertEquals(2, LoadTest.run("fanout", "--target", "ws://127.0.0.1:9", "--publish",
                 "http://127.0.0.1:9/api/v1/publish", "--jwt-secret", "too-short"));

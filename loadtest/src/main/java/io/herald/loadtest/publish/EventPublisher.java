@@ -5,6 +5,9 @@ import io.herald.loadtest.Topics;
 import io.herald.loadtest.client.PublishedSequences;
 import io.herald.loadtest.report.DeliveryStats;
 import io.herald.loadtest.report.ErrorKind;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.api.StatefulRedisConnection;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -15,23 +18,30 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Publishes the run's events through {@code POST /api/v1/publish} (§3) at a fixed rate, round-robin over the
- * topics. Event {@code n} is due at {@code start + n / rate}; whatever is due when the publisher looks goes out
- * as one batch (at most 1000 events, under 4 MiB), and requests go one at a time on one keep-alive connection so
- * that each topic's events are published in order.
+ * Publishes the run's events at a fixed rate, round-robin over the topics, either through
+ * {@code POST /api/v1/publish} (§3 HTTP ingress) or straight into Redis with {@code PUBLISH {prefix}{topic}}
+ * (§3 Redis ingress, for a Herald on a Redis broker). Event {@code n} is due at {@code start + n / rate};
+ * whatever is due when the publisher looks goes out as one batch (HTTP: one request of at most 1000 events,
+ * under 4 MiB; Redis: that many pipelined {@code PUBLISH} commands on one connection), and batches go one at a
+ * time so that each topic's events are published in order.
  *
  * <p>Each event's {@code data} is {@code {"seq":<per-topic sequence>,"t":<EventClock at send>,"pad":"x..."}},
  * padded to the payload size. By default {@code t} is the instant the event was <em>due</em>: when the publisher
  * falls behind (a slow server answers late), the wait counts as latency instead of vanishing, which is
  * HdrHistogram's correction for coordinated omission. {@code stampScheduled=false} stamps the actual send instant.
  */
-public final class HttpPublisher implements PublishedSequences {
+public final class EventPublisher implements PublishedSequences {
     /** §3: a batch holds at most 1000 events and 4 MiB. */
     static final int MAX_BATCH_EVENTS = 1000;
     static final int MAX_BATCH_BYTES = 4 * 1024 * 1024 - 4096;
@@ -50,11 +60,11 @@ public final class HttpPublisher implements PublishedSequences {
      *                       counting it as an error and moving on
      */
     public record Settings(URI url, String token, Topics topics, String eventType, int payload, double rate,
-                           boolean stampScheduled, boolean retry) {
+                           boolean stampScheduled, boolean retry, String redisPrefix) {
         public Settings {
-            if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme())) {
-                throw new IllegalArgumentException("--publish " + url + ": only http(s)://host:port/api/v1/publish "
-                        + "is supported" + ("redis".equals(url.getScheme()) ? " (Redis publishing is not implemented yet)" : ""));
+            if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme()) && !isRedis(url)) {
+                throw new IllegalArgumentException("--publish " + url + ": must be http(s)://host:port/api/v1/publish "
+                        + "or redis://host:port");
             }
             if (payload < 0 || payload > MAX_PAYLOAD) {
                 throw new IllegalArgumentException("--payload must be 0.." + MAX_PAYLOAD + " bytes (§3 envelope limit)");
@@ -65,7 +75,16 @@ public final class HttpPublisher implements PublishedSequences {
         }
     }
 
+    static boolean isRedis(URI url) {
+        return "redis".equals(url.getScheme()) || "rediss".equals(url.getScheme());
+    }
+
     private final Settings settings;
+    /** Redis ingress only: the connection the events are PUBLISHed on. */
+    private final RedisClient redisClient;
+    private final StatefulRedisConnection<String, String> redis;
+    private final List<RedisFuture<Long>> pending = new ArrayList<>();
+    private final StringBuilder one = new StringBuilder();
     private final DeliveryStats stats;
     private final HttpClient http;
     private final AtomicLongArray lastSent;
@@ -82,7 +101,7 @@ public final class HttpPublisher implements PublishedSequences {
     private volatile String firstFailure;
     private volatile boolean stop;
 
-    public HttpPublisher(Settings settings, DeliveryStats stats) {
+    public EventPublisher(Settings settings, DeliveryStats stats) {
         this.settings = settings;
         this.stats = stats;
         this.http = HttpClient.newBuilder()
@@ -95,6 +114,14 @@ public final class HttpPublisher implements PublishedSequences {
         this.pad = "x".repeat(settings.payload());
         int perEvent = settings.payload() + 120 + settings.eventType().length();
         this.maxBatch = Math.max(1, Math.min(MAX_BATCH_EVENTS, MAX_BATCH_BYTES / perEvent));
+        if (isRedis(settings.url())) {
+            this.redisClient = RedisClient.create(settings.url().toString());
+            this.redis = redisClient.connect();
+            redis.setTimeout(REQUEST_TIMEOUT);
+        } else {
+            this.redisClient = null;
+            this.redis = null;
+        }
     }
 
     @Override
@@ -134,11 +161,18 @@ public final class HttpPublisher implements PublishedSequences {
                 int topic = (int) (event % topics);
                 long seq = event / topics + 1;
                 long t = settings.stampScheduled() ? dueAt(start, event) : sentAt;
-                appendEnvelope(k, topic, seq, t);
+                if (redis != null) {
+                    one.setLength(0);
+                    appendEnvelope(one, 0, topic, seq, t);
+                    pending.add(redis.async().publish(settings.redisPrefix() + settings.topics().name(topic), one.toString()));
+                } else {
+                    appendEnvelope(body, k, topic, seq, t);
+                }
                 lastSent.set(topic, seq);
             }
             body.append("]}");
-            if (post(body.toString().getBytes(StandardCharsets.UTF_8))) {
+            boolean taken = redis != null ? awaitPublished() : post(body.toString().getBytes(StandardCharsets.UTF_8));
+            if (taken) {
                 for (int k = 0; k < count; k++) {
                     long event = n + k;
                     long t = settings.stampScheduled() ? dueAt(start, event) : sentAt;
@@ -158,7 +192,7 @@ public final class HttpPublisher implements PublishedSequences {
         return start + (long) (event * 1e9 / settings.rate());
     }
 
-    private void appendEnvelope(int index, int topic, long seq, long t) {
+    private void appendEnvelope(StringBuilder body, int index, int topic, long seq, long t) {
         if (index > 0) {
             body.append(',');
         }
@@ -182,6 +216,41 @@ public final class HttpPublisher implements PublishedSequences {
             d++;
         }
         return d;
+    }
+
+    /**
+     * Redis ingress: waits until Redis took every PUBLISH of the batch. A failure is counted, not retried: a
+     * resent PUBLISH could reach clients twice.
+     */
+    private boolean awaitPublished() {
+        long sent = System.nanoTime();
+        boolean ok = true;
+        String failure = null;
+        try {
+            CompletableFuture.allOf(pending.stream().map(RedisFuture::toCompletableFuture).toArray(CompletableFuture[]::new))
+                    .get(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            ok = false;
+            failure = String.valueOf(e.getCause());
+        } catch (TimeoutException e) {
+            ok = false;
+            failure = "Redis did not answer within " + REQUEST_TIMEOUT;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stop = true;
+            ok = false;
+            failure = "interrupted";
+        }
+        pending.clear();
+        requestMicros.recordValue(Math.min(TimeUnit.MINUTES.toMicros(1), (System.nanoTime() - sent) / 1000));
+        if (!ok) {
+            failedRequests.incrementAndGet();
+            if (firstFailure == null) {
+                firstFailure = failure != null ? failure : "timeout";
+            }
+            stats.error(ErrorKind.PUBLISH);
+        }
+        return ok;
     }
 
     /** Posts one batch; with {@code retry}, until it is taken or the run stops. True when answered 202. */
@@ -232,6 +301,14 @@ public final class HttpPublisher implements PublishedSequences {
     /** Stops publishing after the request in flight. */
     public void stop() {
         stop = true;
+    }
+
+    /** Closes the Redis connection, if any; call once {@link #run} returned. */
+    public void close() {
+        if (redis != null) {
+            redis.close();
+            redisClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
     }
 
     /** Events the server took (202), warm-up included. */
