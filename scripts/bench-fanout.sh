@@ -14,16 +14,22 @@
 #
 # Options:
 #   --quick                 shrink every scenario (clients, topics, rate) and the duration to 5s
-#   --servers LIST          comma list of herald,socketio,netty-socketio,bare (default: all four)
+#   --servers LIST          comma list of herald,socketio,netty-socketio,bare,herald-redis (default: the first
+#                           four). herald-redis is Herald as two instances on one Redis (a redis-server the
+#                           script starts): clients on instance A, events published over HTTP to instance B, so
+#                           every event crosses B -> Redis -> A; compare it with herald for the cost of the hop.
 #   --only LIST             comma list of scenario names to run (default: all defined)
 #   --scenario NAME=MODE,CLIENTS,TOPICS,RATE   define or redefine a scenario (MODE: fanout|connections|chaos)
 #   --duration D            measured duration passed to the load client (default 30s; --quick 5s)
 #   --payload BYTES         event payload size (default 256)
+#   --warmup D              fanout: publish this long before the measured duration, and leave it out of the
+#                           latency figures (default 0s: cold start included)
 #   --results DIR           where runs are kept (default target/bench-fanout/<UTC time>)
 #   --report FILE           the Markdown written at the end (default docs/benchmarks.md; '-' for none)
 #
 # Environment: HERALD_BENCH_PORT (18080), SOCKETIO_BENCH_PORT (18081), NETTY_SOCKETIO_BENCH_PORT (18082),
-# BARE_BENCH_PORT (18083); BENCH_SERVER_JAVA_OPTS (default -Xmx2g, the same for every Java server);
+# BARE_BENCH_PORT (18083), HERALD_REDIS_BENCH_PORT (18084; instance B on +1, redis-server on +2);
+# BENCH_SERVER_JAVA_OPTS (default -Xmx2g, the same for every Java server);
 # BENCH_SERVER_CPUS / BENCH_CLIENT_CPUS (taskset CPU lists to pin server and load client apart);
 # LOADTEST_CMD (default "java -jar loadtest/target/herald-loadtest.jar"; a stub can stand in for tests).
 set -euo pipefail
@@ -36,6 +42,7 @@ servers="herald,socketio,netty-socketio,bare"
 only=""
 duration=""
 payload=256
+warmup=0s
 results=""
 report="docs/benchmarks.md"
 
@@ -69,6 +76,7 @@ while [[ $# -gt 0 ]]; do
       shift ;;
     --duration) duration=$2; shift ;;
     --payload) payload=$2; shift ;;
+    --warmup) warmup=$2; shift ;;
     --results) results=$2; shift ;;
     --report) report=$2; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -84,6 +92,7 @@ fi
 duration=${duration:-30s}
 [[ $duration =~ ^([0-9]+)s$ ]] || die "--duration must be whole seconds such as 30s"
 duration_s=${BASH_REMATCH[1]}
+[[ $warmup =~ ^[0-9]+s$ ]] || die "--warmup must be whole seconds such as 10s"
 for k in "${!custom[@]}"; do
   [[ -v "scenario[$k]" ]] || scenario_order+=("$k")
   scenario[$k]=${custom[$k]}
@@ -99,9 +108,12 @@ declare -A port=(
   [socketio]=${SOCKETIO_BENCH_PORT:-18081}
   [netty-socketio]=${NETTY_SOCKETIO_BENCH_PORT:-18082}
   [bare]=${BARE_BENCH_PORT:-18083}
+  [herald-redis]=${HERALD_REDIS_BENCH_PORT:-18084}
 )
-declare -A dialect=([herald]=realtime [socketio]=socketio [netty-socketio]=socketio [bare]=raw)
-for s in "${server_list[@]}"; do [[ -v "port[$s]" ]] || die "no server '$s' (herald, socketio, netty-socketio, bare)"; done
+redis_b_port=$(( ${port[herald-redis]} + 1 ))   # instance B of herald-redis, where events are published
+redis_port=$(( ${port[herald-redis]} + 2 ))     # its redis-server
+declare -A dialect=([herald]=realtime [socketio]=socketio [netty-socketio]=socketio [bare]=raw [herald-redis]=realtime)
+for s in "${server_list[@]}"; do [[ -v "port[$s]" ]] || die "no server '$s' (herald, socketio, netty-socketio, bare, herald-redis)"; done
 
 jwt_secret="bench-fanout-secret-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" # >= 32 bytes, HS256
 server_java_opts=${BENCH_SERVER_JAVA_OPTS:--Xmx2g}
@@ -152,7 +164,43 @@ server_command() {
     socketio) echo "env BIND=127.0.0.1 $(pin)node bench/peers/socketio/server.js $p" ;;
     netty-socketio) echo "$(pin)java $server_java_opts -cp bench/target/herald-bench.jar io.herald.bench.peers.NettySocketIoPeer $p 127.0.0.1" ;;
     bare) echo "$(pin)java $server_java_opts -cp bench/target/herald-bench.jar io.herald.bench.peers.BareNettyPeer $p 127.0.0.1" ;;
+    herald-redis) herald_instance a "$p" ;;
   esac
+}
+
+# One Herald instance of herald-redis, on the script's redis-server.
+herald_instance() {
+  echo "env HERALD_BIND=127.0.0.1 HERALD_PORT=$2 HERALD_JWT_SECRET=\$SECRET HERALD_DRAIN=1s HERALD_INSTANCE_ID=$1 HERALD_BROKER=redis://127.0.0.1:$redis_port $(pin)java $server_java_opts -jar server/target/herald.jar"
+}
+
+# What herald-redis runs beside the measured server (instance A): redis-server and instance B. Not measured.
+extra_pids=()
+start_extras() {
+  [[ $1 == herald-redis ]] || return 0
+  local log=$2 pid
+  if (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null; then die "port $redis_port is taken (set HERALD_REDIS_BENCH_PORT)"; fi
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no > "$log.redis" 2>&1 &
+  pid=$!; live_pids+=("$pid"); extra_pids+=("$pid")
+  wait_port "$redis_port" "$pid" "$log.redis" redis-server
+  SECRET=$jwt_secret bash -c "exec $(herald_instance b "$redis_b_port")" > "$log.b" 2>&1 &
+  pid=$!; live_pids+=("$pid"); extra_pids+=("$pid")
+  wait_port "$redis_b_port" "$pid" "$log.b" "herald instance b"
+}
+
+stop_extras() {
+  local pid
+  for pid in "${extra_pids[@]}"; do stop_pid "$pid" 15; done
+  extra_pids=()
+}
+
+wait_port() {
+  local p=$1 pid=$2 log=$3 what=$4
+  for _ in $(seq 1 240); do
+    kill -0 "$pid" 2>/dev/null || { tail -20 "$log" >&2; die "$what exited during start-up"; }
+    if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then return 0; fi
+    sleep 0.25
+  done
+  die "$what did not listen on $p within 60 s"
 }
 
 # Prerequisites of the servers asked for; builds what is missing (bounded).
@@ -164,6 +212,8 @@ prepare() {
   for s in "${server_list[@]}"; do
     case $s in
       herald) [[ -f server/target/herald.jar ]] || need_jar=1 ;;
+      herald-redis) [[ -f server/target/herald.jar ]] || need_jar=1
+                    command -v redis-server >/dev/null || die "herald-redis needs redis-server (apt-get install redis-server)" ;;
       netty-socketio|bare) [[ -f bench/target/herald-bench.jar ]] || need_bench=1 ;;
       socketio) [[ -d bench/peers/socketio/node_modules/socket.io ]] || need_node=1 ;;
     esac
@@ -204,13 +254,16 @@ loadtest_args() {
   local name=$1 mode=$2 clients=$3 topics=$4 rate=$5 report_dir=$6 p=${port[$1]}
   local args=("$mode" --target "ws://127.0.0.1:$p" --dialect "${dialect[$name]}" --clients "$clients")
   case $mode in
-    fanout) args+=(--topics "$topics" --rate "$rate" --duration "${duration_s}s" --payload "$payload") ;;
+    fanout) args+=(--topics "$topics" --rate "$rate" --duration "${duration_s}s" --payload "$payload")
+            [[ $warmup == 0s ]] || args+=(--warmup "$warmup") ;;
     connections) args+=(--duration "${duration_s}s" --server-pid "$server_pid") ;;
     chaos) args+=(--mode drop --topics "$(( topics > 0 ? topics : 10 ))" --rate "$(( rate > 0 ? rate : 100 ))"
                   --payload "$payload") ;;
   esac
-  [[ $name == herald ]] && args+=(--jwt-secret "$jwt_secret")
-  [[ $mode == fanout || $mode == chaos ]] && args+=(--publish "http://127.0.0.1:$p/api/v1/publish")
+  [[ $name == herald || $name == herald-redis ]] && args+=(--jwt-secret "$jwt_secret")
+  local publish_port=$p
+  [[ $name == herald-redis ]] && publish_port=$redis_b_port
+  [[ $mode == fanout || $mode == chaos ]] && args+=(--publish "http://127.0.0.1:$publish_port/api/v1/publish")
   args+=(--report "$report_dir")
   printf '%s\n' "${args[@]}"
 }
@@ -273,6 +326,7 @@ run_one() {
     echo "bench-fanout:   warning: $clients connections need more than the $fd_limit file descriptors a process may open here" >&2
   fi
 
+  start_extras "$name" "$dir/server.log"
   start_server "$name" "$dir/server.log"
   sleep 1 # let start-up settle before the baseline
   snapshot "$dir/baseline.snap" "$server_pid" "" "$p"
@@ -283,6 +337,10 @@ run_one() {
   [[ -n ${BENCH_CLIENT_CPUS:-} ]] && client_cmd+=(taskset -c "$BENCH_CLIENT_CPUS")
   client_cmd+=("${loadtest_cmd[@]}" "${args[@]}")
   {
+    if [[ $name == herald-redis ]]; then
+      echo "redis: redis-server --port $redis_port --bind 127.0.0.1 --save '' --appendonly no"
+      echo "instance b: $(herald_instance b "$redis_b_port")"
+    fi
     echo "server: $(server_command "$name")"
     echo "client: ${client_cmd[*]//$jwt_secret/\$SECRET}"
   } > "$dir/commands.txt"
@@ -304,6 +362,8 @@ run_one() {
       sleep 0.5
     done
     (( $(established "$p") >= clients )) || echo "bench-fanout:   only $(established "$p") of $clients connections when the window opened" >&2
+    # The load client publishes its warm-up first; the CPU window opens after it, like its latency figures.
+    [[ $mode == fanout && $warmup != 0s ]] && sleep "${warmup%s}"
   fi
   snapshot "$dir/start.snap" "$server_pid" "$cpid" "$p"
   cp "$dir/start.snap" "$dir/end.snap"
@@ -348,9 +408,10 @@ run_one() {
 
 stop_server_of() {
   local grace=10
-  [[ $1 == herald ]] && grace=15 # §8.6 drain (HERALD_DRAIN=1s here) and shutdown
+  [[ $1 == herald* ]] && grace=15 # §8.6 drain (HERALD_DRAIN=1s here) and shutdown
   stop_pid "$server_pid" "$grace"
   server_pid=""
+  stop_extras
 }
 
 machine_info() {

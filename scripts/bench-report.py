@@ -12,9 +12,10 @@ import json
 import sys
 from pathlib import Path
 
-SERVERS = ["herald", "socketio", "netty-socketio", "bare"]
+SERVERS = ["herald", "herald-redis", "socketio", "netty-socketio", "bare"]
 SERVER_NAMES = {
     "herald": "Herald",
+    "herald-redis": "Herald, 2 instances on Redis",
     "socketio": "Socket.IO (node)",
     "netty-socketio": "netty-socketio",
     "bare": "bare Netty (ceiling)",
@@ -214,7 +215,7 @@ def main():
             w(f"- † {n}" if "bottleneck" in n else f"- {n}")
         w("")
 
-    if "herald" in servers and len(servers) > 1:
+    if "herald" in servers and any(s not in ("herald", "herald-redis") for s in servers):
         w("## Herald relative to each peer")
         w("")
         w("Herald's figure divided by the peer's: above 1× means Herald delivers more per second, but also "
@@ -228,12 +229,34 @@ def main():
                 continue
             for s in servers:
                 p = runs.get((s, scen))
-                if s == "herald" or not p:
+                if s in ("herald", "herald-redis") or not p:
                     continue
                 w(f"| {scen} | {SERVER_NAMES[s]} | {ratio(h['deliveries_per_s'], p['deliveries_per_s'])} "
                   f"| {ratio(h['cpu_us_per_delivery'], p['cpu_us_per_delivery'])} "
                   f"| {ratio(h['latency'].get('p99'), p['latency'].get('p99'))} | {ratio(h['rss_mb'], p['rss_mb'])} "
                   f"| {ratio(h['bytes_per_conn'], p['bytes_per_conn'])} |")
+        w("")
+
+    if "herald" in servers and "herald-redis" in servers:
+        w("## Herald across two instances on Redis, relative to one instance")
+        w("")
+        w("The same scenario with clients on instance A and every event published over HTTP to instance B, so it "
+          "travels B → Redis → A (`herald-redis`), against one instance with the in-process broker (`herald`). "
+          "Server CPU is instance A's alone (B and redis-server are not counted).")
+        w("")
+        w("| scenario | deliveries/s | extra p50 ms | extra p99 ms | p50 ratio | p99 ratio | A's CPU µs/delivery ratio |")
+        w("|---|---:|---:|---:|---:|---:|---:|")
+        for scen in order:
+            h, r = runs.get(("herald", scen)), runs.get(("herald-redis", scen))
+            if not h or not r:
+                continue
+            def diff(k):
+                a, b = r["latency"].get(k), h["latency"].get(k)
+                return fmt(a - b, 2) if a is not None and b is not None else "–"
+            w(f"| {scen} | {fmt(r['deliveries_per_s'])} vs {fmt(h['deliveries_per_s'])} | {diff('p50')} | {diff('p99')} "
+              f"| {ratio(r['latency'].get('p50'), h['latency'].get('p50'))} "
+              f"| {ratio(r['latency'].get('p99'), h['latency'].get('p99'))} "
+              f"| {ratio(r['cpu_us_per_delivery'], h['cpu_us_per_delivery'])} |")
         w("")
 
     w("## Commands")

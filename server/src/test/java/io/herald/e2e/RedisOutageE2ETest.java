@@ -93,6 +93,14 @@ class RedisOutageE2ETest {
             awaitTrue(() -> a.get("/readyz", null).statusCode() == 503 && b.get("/readyz", null).statusCode() == 503,
                     "/readyz answers 503 while Redis is away");
             awaitTrue(() -> refused.get() > 5, "publishes fail while Redis is away");
+            // A subscription that needs Redis cannot be promised now: an error to retry, not a silent wait (§3).
+            try (WsTestClient late = WsTestClient.connect(a.ws("/api/v1/realtime/ws?token=" + a.userToken("eve", "s9")))) {
+                assertEquals("connected", late.nextJson().get("type").asText());
+                late.send("{\"action\":\"subscribe\",\"share_id\":\"s9\"}");
+                JsonNode answer = late.nextJson();
+                assertEquals("error", answer.get("type").asText(), answer.toString());
+                assertEquals("s9", answer.get("share_id").asText());
+            }
             assertTrue(refusalBodies.stream().allMatch(s -> s.startsWith("503 ") && s.contains("\"unavailable\"")),
                     "publishes during the outage fail with 503 and a clear message: " + refusalBodies);
             Thread.sleep(300);
