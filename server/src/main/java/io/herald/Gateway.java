@@ -23,6 +23,7 @@ import io.herald.protocol.Connections;
 import io.herald.protocol.Dialect;
 import io.herald.protocol.Disconnect;
 import io.herald.protocol.Endpoint;
+import io.herald.protocol.channels.ChannelsDialect;
 import io.herald.protocol.realtime.RealtimeDialect;
 import io.herald.protocol.sync.SyncDialect;
 import io.herald.transport.HeraldChannelInitializer;
@@ -78,6 +79,7 @@ public final class Gateway implements AutoCloseable {
         Map<Endpoint, Dialect> dialects = new EnumMap<>(Endpoint.class);
         dialects.put(Endpoint.SYNC, new SyncDialect());
         dialects.put(Endpoint.REALTIME, new RealtimeDialect(clock));
+        dialects.put(Endpoint.CHANNELS, new ChannelsDialect(verifier, clock));
         // The hub's renderer slots follow Endpoint order; an endpoint not served yet renders nothing.
         List<FrameRenderer> renderers = new ArrayList<>();
         for (Endpoint e : Endpoint.values()) {
@@ -91,6 +93,7 @@ public final class Gateway implements AutoCloseable {
         Routes routes = new Routes()
                 .dialectWithParameter("/api/v1/sync/ws/", dialects.get(Endpoint.SYNC))
                 .dialect("/api/v1/realtime/ws", dialects.get(Endpoint.REALTIME))
+                .dialect("/ws", dialects.get(Endpoint.CHANNELS))
                 .http("/api/v1/publish", new PublishApi(verifier, new EnvelopeParser(), broker))
                 .http("/api/v1/realtime/stats", new StatsApi(verifier, config.instanceId(), stats, hub, broker))
                 .http("/metrics", new MetricsApi(Metrics.registry(stats, hub, broker, config.instanceId())))

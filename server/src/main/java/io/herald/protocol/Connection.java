@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 public final class Connection implements Subscriber, BackPressureHandler.SlowConsumer {
     private final Channel channel;
     private final Dialect dialect;
-    private final Principal principal;
+    private Principal principal;
     private final String pathParameter;
     private final ConnectionCore core;
     private final BackPressureHandler backPressure;
@@ -130,8 +130,12 @@ public final class Connection implements Subscriber, BackPressureHandler.SlowCon
         return deadlineMillis;
     }
 
-    /** A new token extends the connection (§6 refresh). */
-    public void extendDeadline(long deadlineMillis) {
+    /**
+     * §6 refresh: a newer token of the same user replaces the permissions and moves the §8.2 deadline. The
+     * caller checked that {@code next} names the same {@code sub}.
+     */
+    public void refresh(Principal next, long deadlineMillis) {
+        this.principal = next;
         this.deadlineMillis = deadlineMillis;
     }
 

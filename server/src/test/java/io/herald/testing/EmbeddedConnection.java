@@ -50,9 +50,14 @@ public final class EmbeddedConnection implements AutoCloseable {
     public final Connection connection;
 
     public EmbeddedConnection(Dialect dialect, Principal principal, String pathParameter) {
+        this(dialect, principal, pathParameter, POLICY);
+    }
+
+    /** With another §8 policy (say, a higher command rate to reach a per-connection limit quickly). */
+    public EmbeddedConnection(Dialect dialect, Principal principal, String pathParameter, ConnectionPolicy policy) {
         List<FrameRenderer> renderers = new ArrayList<>();
         for (Endpoint e : Endpoint.values()) {
-            renderers.add(e == Endpoint.SYNC ? new SyncDialect()
+            renderers.add(e == dialect.endpoint() ? dialect : e == Endpoint.SYNC ? new SyncDialect()
                     : e == Endpoint.REALTIME ? new RealtimeDialect(CLOCK) : (env, alloc) -> null);
         }
         hub = new Hub(renderers, new InterestListener() {
@@ -68,8 +73,8 @@ public final class EmbeddedConnection implements AutoCloseable {
             }
         }, ByteBufAllocator.DEFAULT, stats);
         channel = new EmbeddedChannel();
-        connections = new Connections(POLICY.idleTimeout(), CLOCK);
-        ConnectionCore core = new ConnectionCore(hub, stats, connections, POLICY);
+        connections = new Connections(policy.idleTimeout(), CLOCK);
+        ConnectionCore core = new ConnectionCore(hub, stats, connections, policy);
         connection = new Connection(channel, dialect, principal, Long.MAX_VALUE, pathParameter, core);
         DialectHandler handler = new DialectHandler(connection, core);
         channel.pipeline().addLast(handler);

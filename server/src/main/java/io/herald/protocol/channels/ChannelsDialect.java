@@ -1,0 +1,249 @@
+package io.herald.protocol.channels;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
+import io.herald.auth.InvalidTokenException;
+import io.herald.auth.Principal;
+import io.herald.auth.TokenVerifier;
+import io.herald.hub.Envelope;
+import io.herald.hub.Topic;
+import io.herald.protocol.Command;
+import io.herald.protocol.Connection;
+import io.herald.protocol.Dialect;
+import io.herald.protocol.Disconnect;
+import io.herald.protocol.Endpoint;
+import io.herald.protocol.Replies;
+import io.herald.protocol.TextFrames;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The channels endpoint, PROTOCOL.md §6: {@code GET /ws}. Every frame is {@code {"type":...,"data":{...}}};
+ * a command's {@code id} is repeated in its answer. Channels are granted by the token's {@code channels} claim
+ * ({@link ChannelPermissions}); {@code refresh} swaps the token for a newer one of the same user, which
+ * extends the connection past the old {@code exp} (§8.2) and replaces its permissions.
+ */
+public final class ChannelsDialect implements Dialect {
+    /** §6: at most this many subscriptions per connection. */
+    public static final int MAX_SUBSCRIPTIONS = 1000;
+
+    private static final SerializedString TYPE = new SerializedString("type");
+    private static final SerializedString CHANNEL = new SerializedString("channel");
+    private static final SerializedString DATA = new SerializedString("data");
+    private static final SerializedString TIMESTAMP = new SerializedString("timestamp");
+    private static final byte[] EMPTY_OBJECT = {'{', '}'};
+
+    private final TokenVerifier verifier;
+    private final Clock clock;
+
+    public ChannelsDialect(TokenVerifier verifier, Clock clock) {
+        this.verifier = verifier;
+        this.clock = clock;
+    }
+
+    @Override
+    public Endpoint endpoint() {
+        return Endpoint.CHANNELS;
+    }
+
+    @Override
+    public void onOpen(Connection c) {
+        Principal p = c.principal();
+        c.send(TextFrames.json(c.channel().alloc(), g -> {
+            g.writeStartObject();
+            g.writeStringField("type", "connected");
+            g.writeObjectFieldStart("data");
+            g.writeStringField("user_id", p.subject());
+            g.writeStringField("expires_at", Replies.timestamp(p.expiresAt()));
+            g.writeEndObject();
+            g.writeEndObject();
+        }));
+    }
+
+    @Override
+    public void onText(Connection c, ByteBuf utf8) {
+        Command cmd;
+        try {
+            cmd = Command.parse(utf8);
+        } catch (Command.Malformed e) {
+            error(c, null, "invalid_request", e.getMessage());
+            return;
+        }
+        String id = cmd.rawId();
+        String type = cmd.get("type");
+        if (type == null) {
+            error(c, id, "invalid_request", "missing type");
+            return;
+        }
+        switch (type) {
+            case "subscribe" -> subscribe(c, id, cmd.data("channel"));
+            case "unsubscribe" -> unsubscribe(c, id, cmd.data("channel"));
+            case "ping" -> reply(c, id, "pong", null);
+            case "refresh" -> refresh(c, id, cmd.data("token"));
+            default -> error(c, id, "invalid_request", "unknown type");
+        }
+    }
+
+    private void subscribe(Connection c, String id, String channel) {
+        if (channel == null) {
+            error(c, id, "invalid_request", "missing data.channel");
+            return;
+        }
+        if (!Topic.isValidId(channel)) {
+            error(c, id, "subscription_failed", "invalid channel name");
+            return;
+        }
+        if (!ChannelPermissions.allows(c.principal().channels(), channel)) {
+            error(c, id, "unauthorized", "channel not allowed by the token");
+            return;
+        }
+        Topic topic = Topic.channel(channel);
+        if (!c.isSubscribed(topic) && c.topics().size() >= MAX_SUBSCRIPTIONS) {
+            error(c, id, "subscription_failed", "limit of " + MAX_SUBSCRIPTIONS + " subscriptions reached");
+            return;
+        }
+        c.subscribe(topic).whenComplete((ok, failure) -> c.execute(() -> {
+            if (failure != null) {
+                error(c, id, "subscription_failed", "subscription could not be confirmed, retry");
+            } else if (c.isSubscribed(topic)) { // not when an unsubscribe or a refresh overtook the confirmation
+                reply(c, id, "subscribed", channel);
+            }
+        }));
+    }
+
+    private void unsubscribe(Connection c, String id, String channel) {
+        if (channel == null) {
+            error(c, id, "invalid_request", "missing data.channel");
+            return;
+        }
+        if (Topic.isValidId(channel)) {
+            c.unsubscribe(Topic.channel(channel));
+        }
+        reply(c, id, "unsubscribed", channel);
+    }
+
+    /**
+     * §6 refresh: a valid token of the same {@code sub} replaces the permissions and the deadline; channels it
+     * no longer grants end with {@code unsubscribed}. Another user's token closes 4401. A token that does not
+     * verify is refused with {@code unauthorized} and the connection keeps its current token.
+     */
+    private void refresh(Connection c, String id, String token) {
+        if (token == null) {
+            error(c, id, "invalid_request", "missing data.token");
+            return;
+        }
+        Principal next;
+        try {
+            next = verifier.verify(token);
+        } catch (InvalidTokenException e) {
+            error(c, id, "unauthorized", "invalid token");
+            return;
+        }
+        if (!next.subject().equals(c.principal().subject())) {
+            error(c, id, "unauthorized", "token is for another user");
+            c.close(Disconnect.UNAUTHORIZED);
+            return;
+        }
+        c.refresh(next, verifier.deadline(next).toEpochMilli());
+        c.send(frame(c.channel().alloc(), "refreshed", id, g -> g.writeStringField("expires_at", Replies.timestamp(next.expiresAt()))));
+        List<Topic> revoked = new ArrayList<>();
+        for (String name : c.topics()) {
+            Topic t = Topic.parse(name);
+            if (t != null && t.kind() == Topic.Kind.CHANNEL && !ChannelPermissions.allows(next.channels(), t.id())) {
+                revoked.add(t);
+            }
+        }
+        for (Topic t : revoked) {
+            c.unsubscribe(t);
+            reply(c, null, "unsubscribed", t.id());
+        }
+    }
+
+    /** {@code {"type":T,"id":ID,"data":{"channel":C}}}, or {@code "data":{}} when {@code channel} is null. */
+    private static void reply(Connection c, String id, String type, String channel) {
+        c.send(frame(c.channel().alloc(), type, id, g -> {
+            if (channel != null) {
+                g.writeStringField("channel", channel);
+            }
+        }));
+    }
+
+    /** §6 errors: {@code {"type":"error","id":ID,"data":{"code":...,"message":...}}}; the id only when the command had one. */
+    private static void error(Connection c, String id, String code, String message) {
+        c.send(error(c.channel().alloc(), id, code, message));
+    }
+
+    private static ByteBuf error(ByteBufAllocator alloc, String id, String code, String message) {
+        return frame(alloc, "error", id, g -> {
+            g.writeStringField("code", code);
+            g.writeStringField("message", message);
+        });
+    }
+
+    private interface DataFields {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    private static ByteBuf frame(ByteBufAllocator alloc, String type, String rawId, DataFields data) {
+        return TextFrames.json(alloc, g -> {
+            g.writeStartObject();
+            g.writeStringField("type", type);
+            if (rawId != null) {
+                g.writeFieldName("id");
+                g.writeRawValue(rawId); // already valid JSON: the client's string (re-quoted) or number
+            }
+            g.writeObjectFieldStart("data");
+            data.write(g);
+            g.writeEndObject();
+            g.writeEndObject();
+        });
+    }
+
+    @Override
+    public void onRateLimited(Connection c) {
+        c.send(error(c.channel().alloc(), null, "rate_limited", "more than 50 commands per second"));
+    }
+
+    /** §8.3: {@code {"type":"force_sync","channel":"c"}} for a channel whose events were lost. */
+    @Override
+    public ByteBuf forceSync(Topic topic, ByteBufAllocator alloc) {
+        if (topic.kind() != Topic.Kind.CHANNEL) {
+            return null;
+        }
+        return TextFrames.json(alloc, g -> {
+            g.writeStartObject();
+            g.writeStringField("type", "force_sync");
+            g.writeStringField("channel", topic.id());
+            g.writeEndObject();
+        });
+    }
+
+    /**
+     * §6 events on {@code channel:{name}}: {@code {"type":E,"channel":N,"data":...,"timestamp":T}}, rendered once
+     * per publication ({@code timestamp} is when Herald took it; {@code data} is {@code {}} when the envelope
+     * has none). Other topics render nothing on this endpoint.
+     */
+    @Override
+    public ByteBuf render(Envelope e, ByteBufAllocator alloc) {
+        if (e.topic().kind() != Topic.Kind.CHANNEL) {
+            return null;
+        }
+        String timestamp = Replies.timestamp(clock.instant());
+        return TextFrames.json(alloc, g -> {
+            g.writeStartObject();
+            g.writeFieldName(TYPE);
+            g.writeString(e.eventType());
+            g.writeFieldName(CHANNEL);
+            g.writeString(e.topic().id());
+            TextFrames.rawField(g, DATA, e.data() != null ? e.data() : EMPTY_OBJECT);
+            g.writeFieldName(TIMESTAMP);
+            g.writeString(timestamp);
+            g.writeEndObject();
+        });
+    }
+}
