@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /**
- * The channels dialect (§6) against a scripted server, since Herald does not serve {@code /ws} yet: commands with
+ * The channels dialect (§6) against a scripted server (ChannelsE2ETest runs it against Herald itself): commands with
  * ids, error answers matched to their channel, events, {@code refresh}, and re-subscription after a restart of
  * every channel still allowed.
  */

@@ -25,6 +25,11 @@ final class Tokens {
         return user(sub, List.of(shares), List.of(device), Duration.ofHours(1));
     }
 
+    /** A channels-endpoint token (§6) granting {@code channels}. */
+    static String channels(String sub, Duration ttl, String... channels) {
+        return ISSUER.issue(sub, List.of(), List.of(), List.of(channels), List.of(), ttl);
+    }
+
     /** Signed with another key: "invalid" per §2. */
     static String foreign(String sub, String... shares) {
         return new TokenIssuer("another-secret-another-secret-another-secret-42")
