@@ -22,6 +22,8 @@
 #   --scenario NAME=MODE,CLIENTS,TOPICS,RATE   define or redefine a scenario (MODE: fanout|connections|chaos)
 #   --duration D            measured duration passed to the load client (default 30s; --quick 5s)
 #   --payload BYTES         event payload size (default 256)
+#   --herald-dialect D      how the load client speaks to Herald (and herald-redis): realtime (default),
+#                           channels (§6 /ws) or sync
 #   --warmup D              fanout: publish this long before the measured duration, and leave it out of the
 #                           latency figures (default 0s: cold start included)
 #   --results DIR           where runs are kept (default target/bench-fanout/<UTC time>)
@@ -43,6 +45,7 @@ only=""
 duration=""
 payload=256
 warmup=0s
+herald_dialect=realtime
 results=""
 report="docs/benchmarks.md"
 
@@ -77,6 +80,7 @@ while [[ $# -gt 0 ]]; do
     --duration) duration=$2; shift ;;
     --payload) payload=$2; shift ;;
     --warmup) warmup=$2; shift ;;
+    --herald-dialect) herald_dialect=$2; shift ;;
     --results) results=$2; shift ;;
     --report) report=$2; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -112,7 +116,8 @@ declare -A port=(
 )
 redis_b_port=$(( ${port[herald-redis]} + 1 ))   # instance B of herald-redis, where events are published
 redis_port=$(( ${port[herald-redis]} + 2 ))     # its redis-server
-declare -A dialect=([herald]=realtime [socketio]=socketio [netty-socketio]=socketio [bare]=raw [herald-redis]=realtime)
+[[ $herald_dialect =~ ^(realtime|channels|sync)$ ]] || die "--herald-dialect must be realtime, channels or sync"
+declare -A dialect=([herald]=$herald_dialect [socketio]=socketio [netty-socketio]=socketio [bare]=raw [herald-redis]=$herald_dialect)
 for s in "${server_list[@]}"; do [[ -v "port[$s]" ]] || die "no server '$s' (herald, socketio, netty-socketio, bare, herald-redis)"; done
 
 jwt_secret="bench-fanout-secret-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" # >= 32 bytes, HS256

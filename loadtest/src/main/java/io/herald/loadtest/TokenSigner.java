@@ -31,7 +31,15 @@ public final class TokenSigner {
 
     /** A client token reading {@code shares}, owning {@code devices}. */
     public String client(String subject, List<String> shares, List<String> devices) {
+        return client(subject, shares, devices, List.of());
+    }
+
+    /** A client token reading {@code shares}, owning {@code devices}, granted {@code channels} (§6). */
+    public String client(String subject, List<String> shares, List<String> devices, List<String> channels) {
         JwtBuilder b = builder(subject);
+        if (!channels.isEmpty()) {
+            b.claim("channels", channels);
+        }
         if (!shares.isEmpty()) {
             b.claim("shares", shares);
         }

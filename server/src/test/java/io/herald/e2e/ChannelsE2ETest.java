@@ -75,6 +75,18 @@ class ChannelsE2ETest {
     }
 
     @Test
+    void anInvalidTokenCompletesTheHandshakeThenCloses4401() {
+        String foreign = new TokenIssuer("another-secret-another-secret-another-secret-42")
+                .issue("carol", List.of(), List.of(), List.of("*"), List.of(), Duration.ofHours(1));
+        try (WsTestClient ws = WsTestClient.connect(server.ws("/ws?token=" + foreign))) {
+            assertEquals(4401, ws.awaitClose().code());
+        }
+        try (WsTestClient ws = WsTestClient.connect(server.ws("/ws"))) {
+            assertEquals(4401, ws.awaitClose().code(), "no token at all");
+        }
+    }
+
+    @Test
     void forbiddenChannelsAndPrefixesThatWouldOverMatchAreRefused() throws Exception {
         try (WsTestClient ws = open(token("dan", Duration.ofHours(1), "conversation:conv-123", "team:blue:*"))) {
             for (String channel : new String[] {"team:bluegreen", "team:red:x", "team:blue", "conversation:conv-1234",

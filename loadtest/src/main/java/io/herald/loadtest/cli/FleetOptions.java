@@ -16,8 +16,8 @@ public final class FleetOptions {
     URI target;
 
     @Option(names = "--dialect", defaultValue = "realtime", paramLabel = "DIALECT",
-            description = "realtime (Herald §5), sync (Herald §4), socketio (Engine.IO v4 peers) or raw "
-                    + "(bare-Netty peer). Default: ${DEFAULT-VALUE}.")
+            description = "realtime (Herald §5), sync (Herald §4), channels (Herald §6 /ws), socketio "
+                    + "(Engine.IO v4 peers) or raw (bare-Netty peer). Default: ${DEFAULT-VALUE}.")
     Dialect dialect;
 
     @Option(names = "--clients", defaultValue = "100", paramLabel = "N", description = "Clients. Default: ${DEFAULT-VALUE}.")
@@ -66,7 +66,7 @@ public final class FleetOptions {
     Path report;
 
     Topics topicSet() {
-        return new Topics(topics);
+        return new Topics(topics, dialect == Dialect.CHANNELS ? "channel:" : "share:");
     }
 
     int threadCount() {

@@ -34,6 +34,32 @@ public enum Dialect {
             return FrameScan.contains(text, TYPE_ERROR) ? Inbound.ERROR : Inbound.OTHER;
         }
     },
+    /**
+     * Herald §6: {@code /ws}, one channel per client, {@code {"type":"subscribe","data":{"channel":...}}};
+     * events are {@code {"type":"<event_type>","channel":...,"data":{...},"timestamp":...}}.
+     */
+    CHANNELS(true) {
+        @Override
+        public String path(Topics topics, int topic, int client) {
+            return "/ws";
+        }
+
+        @Override
+        public String afterUpgrade(Topics topics, int topic) {
+            return "{\"type\":\"subscribe\",\"data\":{\"channel\":\"" + topics.id(topic) + "\"}}";
+        }
+
+        @Override
+        public Inbound classify(ByteBuf text) {
+            if (FrameScan.contains(text, TYPE_SUBSCRIBED)) {
+                return Inbound.SUBSCRIBED;
+            }
+            if (FrameScan.contains(text, TYPE_FORCE_SYNC)) {
+                return Inbound.FORCE_SYNC;
+            }
+            return FrameScan.contains(text, TYPE_ERROR) ? Inbound.ERROR : Inbound.OTHER;
+        }
+    },
     /** Herald §4: one device per connection, one {@code subscribe} for every share of the token. */
     SYNC(true) {
         @Override

@@ -201,9 +201,11 @@ public final class Fleet implements SessionListener {
 
     private String token(SimulatedClient c) {
         if (c.token == null) {
-            List<String> shares = List.of(settings.topics().id(c.topic));
+            boolean channels = settings.dialect() == Dialect.CHANNELS;
+            List<String> grant = List.of(settings.topics().id(c.topic));
             List<String> devices = settings.dialect() == Dialect.SYNC ? List.of(Dialect.device(c.index)) : List.of();
-            c.token = signer.client("loadtest-" + c.index, shares, devices);
+            c.token = signer.client("loadtest-" + c.index, channels ? List.of() : grant, devices,
+                    channels ? grant : List.of());
         }
         return c.token;
     }
