@@ -25,6 +25,8 @@ import io.herald.protocol.Disconnect;
 import io.herald.protocol.Endpoint;
 import io.herald.protocol.channels.ChannelsDialect;
 import io.herald.protocol.realtime.RealtimeDialect;
+import io.herald.protocol.socketio.SocketIoDialect;
+import io.herald.protocol.socketio.SocketIoSettings;
 import io.herald.protocol.sync.SyncDialect;
 import io.herald.transport.HeraldChannelInitializer;
 import io.herald.transport.HttpRouter;
@@ -80,6 +82,8 @@ public final class Gateway implements AutoCloseable {
         dialects.put(Endpoint.SYNC, new SyncDialect());
         dialects.put(Endpoint.REALTIME, new RealtimeDialect(clock));
         dialects.put(Endpoint.CHANNELS, new ChannelsDialect(verifier, clock));
+        SocketIoSettings socketIo = config.socketIoConformance() ? SocketIoSettings.conformanceProfile() : SocketIoSettings.production();
+        dialects.put(Endpoint.SOCKETIO, new SocketIoDialect(socketIo, verifier));
         // The hub's renderer slots follow Endpoint order; an endpoint not served yet renders nothing.
         List<FrameRenderer> renderers = new ArrayList<>();
         for (Endpoint e : Endpoint.values()) {
@@ -87,13 +91,18 @@ public final class Gateway implements AutoCloseable {
             renderers.add(d != null ? d : (envelope, alloc) -> null);
         }
         this.hub = new Hub(renderers, broker, ByteBufAllocator.DEFAULT, stats);
-        this.connections = new Connections(config.idleTimeout(), clock);
+        this.connections = new Connections(config.idleTimeout(), clock, socketIo.sweepInterval());
         ConnectionCore core = new ConnectionCore(hub, stats, connections, ConnectionPolicy.from(config));
 
         Routes routes = new Routes()
                 .dialectWithParameter("/api/v1/sync/ws/", dialects.get(Endpoint.SYNC))
                 .dialect("/api/v1/realtime/ws", dialects.get(Endpoint.REALTIME))
                 .dialect("/ws", dialects.get(Endpoint.CHANNELS))
+                // §7: with and without the trailing slash, and Immich's /api prefix
+                .dialect("/socket.io/", dialects.get(Endpoint.SOCKETIO))
+                .dialect("/socket.io", dialects.get(Endpoint.SOCKETIO))
+                .dialect("/api/socket.io/", dialects.get(Endpoint.SOCKETIO))
+                .dialect("/api/socket.io", dialects.get(Endpoint.SOCKETIO))
                 .http("/api/v1/publish", new PublishApi(verifier, new EnvelopeParser(), broker))
                 .http("/api/v1/realtime/stats", new StatsApi(verifier, config.instanceId(), stats, hub, broker))
                 .http("/metrics", new MetricsApi(Metrics.registry(stats, hub, broker, config.instanceId())))

@@ -68,6 +68,16 @@ public record HeraldConfig(
         require(drain != null && !drain.isNegative() && drain.compareTo(MAX_DURATION) <= 0, ConfigKey.DRAIN,
                 "must be between 0s and 365d");
         require(maxConnections >= 0, ConfigKey.MAX_CONNECTIONS, "must be 0 (no cap) or more");
+        require(!socketIoConformance || isLoopback(bind), ConfigKey.SOCKETIO_CONFORMANCE,
+                "the test profile runs only with a loopback HERALD_BIND (127.0.0.1, ::1 or localhost)");
+    }
+
+    private static boolean isLoopback(String bind) {
+        try {
+            return InetAddress.getByName(bind).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     /** §1: with no key configured Herald runs in development mode with a random secret. */

@@ -29,14 +29,28 @@ public final class Stats {
             .classicUpperBounds(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)
             .build();
 
+    /** @param user null while the connection has not authenticated yet (Socket.IO, §7); see {@link #userJoined} */
     public void connectionOpened(Endpoint endpoint, String user) {
         connections.incrementAndGet(endpoint.ordinal());
-        users.merge(user, 1, Integer::sum);
+        userJoined(user);
     }
 
     public void connectionClosed(Endpoint endpoint, String user) {
         connections.decrementAndGet(endpoint.ordinal());
-        users.computeIfPresent(user, (k, n) -> n == 1 ? null : n - 1);
+        userLeft(user);
+    }
+
+    /** An open connection authenticated as {@code user} (null: nobody yet). */
+    public void userJoined(String user) {
+        if (user != null) {
+            users.merge(user, 1, Integer::sum);
+        }
+    }
+
+    public void userLeft(String user) {
+        if (user != null) {
+            users.computeIfPresent(user, (k, n) -> n == 1 ? null : n - 1);
+        }
     }
 
     public void countPublished() {

@@ -23,6 +23,7 @@ public final class Connection implements Subscriber, BackPressureHandler.SlowCon
     private final Channel channel;
     private final Dialect dialect;
     private Principal principal;
+    private Object attachment;
     private final String pathParameter;
     private final ConnectionCore core;
     private final BackPressureHandler backPressure;
@@ -51,8 +52,23 @@ public final class Connection implements Subscriber, BackPressureHandler.SlowCon
         this.rateLimiter = new CommandRateLimiter(core.policy(), lastReadNanos);
     }
 
+    /** Null only on a dialect that authenticates in band (§7) until it has. */
     public Principal principal() {
         return principal;
+    }
+
+    /** The user id, or null before in-band authentication. */
+    public String subject() {
+        return principal == null ? null : principal.subject();
+    }
+
+    /** A dialect's own per-connection state (Socket.IO's session), or null. */
+    public Object attachment() {
+        return attachment;
+    }
+
+    public void attach(Object state) {
+        this.attachment = state;
     }
 
     /** The id in the upgrade path, such as the sync endpoint's {@code device_id}; may be null. */
@@ -135,6 +151,9 @@ public final class Connection implements Subscriber, BackPressureHandler.SlowCon
      * caller checked that {@code next} names the same {@code sub}.
      */
     public void refresh(Principal next, long deadlineMillis) {
+        if (principal == null) {
+            core.stats().userJoined(next.subject()); // in-band authentication (§7): counted from now
+        }
         this.principal = next;
         this.deadlineMillis = deadlineMillis;
     }

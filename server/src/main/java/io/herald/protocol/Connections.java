@@ -28,9 +28,14 @@ public final class Connections {
     private final ConcurrentHashMap<EventExecutor, LoopConnections> loops = new ConcurrentHashMap<>();
 
     public Connections(Duration idleTimeout, Clock clock) {
+        this(idleTimeout, clock, Duration.ofSeconds(1));
+    }
+
+    /** @param maxTick the sweep runs at least this often (a dialect's heartbeat may need it faster) */
+    public Connections(Duration idleTimeout, Clock clock, Duration maxTick) {
         this.idleNanos = idleTimeout.toNanos();
-        // Idle and expiry are judged to a tenth of the idle timeout, between 50 ms and 1 s.
-        this.tickMillis = Math.max(50, Math.min(1000, idleTimeout.toMillis() / 10));
+        // Idle and expiry are judged to a tenth of the idle timeout, between 50 ms and 1 s (or maxTick).
+        this.tickMillis = Math.max(10, Math.min(maxTick.toMillis(), Math.max(50, Math.min(1000, idleTimeout.toMillis() / 10))));
         this.clock = clock;
     }
 
@@ -40,6 +45,8 @@ public final class Connections {
         final Set<Connection> open = new LinkedHashSet<>();
         final FlushBatcher flusher;
         ScheduledFuture<?> sweep;
+        /** Reused by every sweep of this loop. */
+        List<Connection> ticked;
 
         LoopConnections(EventExecutor loop) {
             this.loop = loop;
@@ -52,6 +59,7 @@ public final class Connections {
             long wallMillis = clock.millis();
             List<Connection> idle = null;
             List<Connection> expired = null;
+            List<Connection> ticked = this.ticked;
             for (Connection c : open) {
                 if (c.isClosing()) {
                     continue;
@@ -60,6 +68,9 @@ public final class Connections {
                     (idle == null ? idle = new ArrayList<>() : idle).add(c);
                 } else if (wallMillis > c.deadlineMillis()) {
                     (expired == null ? expired = new ArrayList<>() : expired).add(c);
+                } else {
+                    ticked = ticked == null ? new ArrayList<>() : ticked;
+                    ticked.add(c);
                 }
             }
             if (idle != null) {
@@ -67,6 +78,16 @@ public final class Connections {
             }
             if (expired != null) {
                 expired.forEach(c -> c.close(Disconnect.TOKEN_EXPIRED));
+            }
+            if (ticked != null) {
+                // a dialect's tick may close its connection, so not while iterating the set
+                for (Connection c : ticked) {
+                    if (!c.isClosing()) {
+                        c.dialect().tick(c, now);
+                    }
+                }
+                ticked.clear();
+                this.ticked = ticked;
             }
         }
     }

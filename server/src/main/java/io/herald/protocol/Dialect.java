@@ -3,7 +3,11 @@ package io.herald.protocol;
 import io.herald.hub.FrameRenderer;
 import io.herald.hub.Topic;
 import io.netty.buffer.ByteBuf;
+import io.herald.auth.BearerTokens;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.QueryStringDecoder;
 
 /**
  * One WebSocket dialect (§4–§7) as a plug-in over the shared core: it turns client messages into commands
@@ -16,6 +20,31 @@ import io.netty.buffer.ByteBufAllocator;
 public interface Dialect extends FrameRenderer {
 
     Endpoint endpoint();
+
+    /** §2: the token an upgrade carries, or null; by default the {@code Authorization} header, then {@code token}. */
+    default String upgradeToken(HttpRequest request, QueryStringDecoder query) {
+        return BearerTokens.fromUpgrade(request, query);
+    }
+
+    /**
+     * True when the dialect may still authenticate after the upgrade (Socket.IO's CONNECT {@code auth}, §7): the
+     * connection then opens without a valid token, with a null principal, and the dialect must refuse it itself.
+     */
+    default boolean authenticatesInBand() {
+        return false;
+    }
+
+    /** Refuses an upgrade request before the handshake with the returned response (say a 400), or null to go on. */
+    default FullHttpResponse refuseUpgrade(HttpRequest request, QueryStringDecoder query, ByteBufAllocator alloc) {
+        return null;
+    }
+
+    /**
+     * Called on the connection's loop by the per-loop sweep (at most a second apart, see {@link Connections}), for
+     * dialect heartbeats such as Engine.IO's server pings (§7). Must be cheap.
+     */
+    default void tick(Connection connection, long nowNanos) {
+    }
 
     /**
      * Checks an authenticated upgrade beyond the token (the sync endpoint's device, §4).

@@ -42,7 +42,7 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
     /** Counts and registers the connection and lets the dialect greet it. Called once the 101 is written. */
     public void open() {
         opened = true;
-        core.stats().connectionOpened(connection.dialect().endpoint(), connection.principal().subject());
+        core.stats().connectionOpened(connection.dialect().endpoint(), connection.subject());
         core.connections().add(connection);
         connection.dialect().onOpen(connection);
     }
@@ -95,7 +95,7 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
         if (opened) {
             opened = false;
             core.connections().remove(connection);
-            core.stats().connectionClosed(connection.dialect().endpoint(), connection.principal().subject());
+            core.stats().connectionClosed(connection.dialect().endpoint(), connection.subject());
         }
         ctx.fireChannelInactive();
     }

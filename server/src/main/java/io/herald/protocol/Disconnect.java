@@ -8,6 +8,10 @@ public enum Disconnect {
     NORMAL(1000, "normal closure"),
     GOING_AWAY(1001, "going away"),
     IDLE_TIMEOUT(1001, "idle timeout"),
+    /** §7: Engine.IO's pong did not come within pingTimeout. */
+    PING_TIMEOUT(1001, "ping timeout"),
+    /** §7: no Socket.IO CONNECT within connectTimeout. */
+    CONNECT_TIMEOUT(1001, "connect timeout"),
     PROTOCOL_ERROR(1002, "protocol error"),
     UNSUPPORTED_DATA(1003, "binary messages not supported"),
     INVALID_UTF8(1007, "invalid UTF-8"),

@@ -165,6 +165,11 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             respond(ctx, req, r, false);
             return;
         }
+        FullHttpResponse refused = match.dialect().refuseUpgrade(req, query, ctx.alloc());
+        if (refused != null) {
+            respond(ctx, req, refused, false);
+            return;
+        }
         if (!origins.allows(req)) {
             respond(ctx, req, HttpResponses.error(ctx.alloc(), HttpResponseStatus.FORBIDDEN, "origin_not_allowed",
                     "origin not allowed"), false);
@@ -179,7 +184,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         Principal verified = null;
         String refusal = null;
         try {
-            verified = verifier.verify(BearerTokens.fromUpgrade(req, query));
+            verified = verifier.verify(match.dialect().upgradeToken(req, query));
         } catch (InvalidTokenException e) {
             refusal = e.getMessage();
         }
@@ -205,7 +210,9 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             Connection connection = new Connection(channel, match.dialect(), principal, deadline, match.parameter(), core);
             DialectHandler handler = new DialectHandler(connection, core);
             WebSocketPipeline.install(channel.pipeline(), connection, handler, maxFrame);
-            Disconnect denied = principal == null ? Disconnect.UNAUTHORIZED : match.dialect().admit(connection);
+            Disconnect denied = principal == null
+                    ? (match.dialect().authenticatesInBand() ? null : Disconnect.UNAUTHORIZED)
+                    : match.dialect().admit(connection);
             if (denied != null) {
                 if (log.isDebugEnabled()) {
                     log.debug("{} {} refused: {} ({})", channel.id().asShortText(), target, denied,

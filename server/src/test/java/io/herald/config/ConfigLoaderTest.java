@@ -75,10 +75,22 @@ class ConfigLoaderTest {
     @Test
     void environmentIsRead() {
         HeraldConfig c = load(Map.of("HERALD_PORT", "9000", "HERALD_ALLOWED_ORIGINS", "https://a.example, https://b.example",
-                "HERALD_SOCKETIO_CONFORMANCE", "true", "PATH", "/usr/bin"));
+                "HERALD_SOCKETIO_CONFORMANCE", "true", "HERALD_BIND", "127.0.0.1", "PATH", "/usr/bin"));
         assertEquals(9000, c.port());
         assertEquals(List.of("https://a.example", "https://b.example"), c.allowedOrigins());
         assertTrue(c.socketIoConformance());
+    }
+
+    // §7: the conformance profile is test-only and refuses to start unless bound to loopback
+    @Test
+    void socketIoConformanceNeedsALoopbackBind() {
+        for (String bind : new String[] {"0.0.0.0", "::", "192.0.2.1"}) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> load(Map.of("HERALD_SOCKETIO_CONFORMANCE", "true", "HERALD_BIND", bind)));
+            assertTrue(e.getMessage().startsWith("HERALD_SOCKETIO_CONFORMANCE: "), e.getMessage());
+        }
+        assertTrue(load(Map.of("HERALD_SOCKETIO_CONFORMANCE", "true", "HERALD_BIND", "::1")).socketIoConformance());
+        assertTrue(load(Map.of("HERALD_SOCKETIO_CONFORMANCE", "true", "HERALD_BIND", "localhost")).socketIoConformance());
     }
 
     // §1: the --config file wins over the environment

@@ -1,0 +1,37 @@
+// Drives one official socket.io-client for SocketIoClientE2ETest and prints what happens as JSON lines:
+//   node sio-client.js '<options JSON>'
+// options: { url, path, transports, auth, extraHeaders, query, reconnection }
+// Lines: {"on":"connect","transport":"..."} {"on":"upgrade","transport":"..."} {"on":"event","name":..,"args":[..]}
+//        {"on":"connect_error","message":..} {"on":"disconnect","reason":..}
+// It exits when stdin closes (the test is done) or after 60 s.
+const { io } = require("socket.io-client");
+
+const o = JSON.parse(process.argv[2]);
+const out = (x) => process.stdout.write(JSON.stringify(x) + "\n");
+const socket = io(o.url, {
+  path: o.path || "/socket.io",
+  transports: o.transports || ["polling", "websocket"],
+  auth: o.auth,
+  extraHeaders: o.extraHeaders,
+  query: o.query,
+  reconnection: o.reconnection !== false,
+  reconnectionDelay: 100,
+  reconnectionDelayMax: 200,
+});
+socket.on("connect", () => {
+  out({ on: "connect", transport: socket.io.engine.transport.name });
+  socket.io.engine.on("upgrade", (t) => out({ on: "upgrade", transport: t.name }));
+});
+socket.on("connect_error", (e) => out({ on: "connect_error", message: e.message }));
+socket.on("disconnect", (reason) => out({ on: "disconnect", reason }));
+socket.io.on("reconnect_attempt", (n) => out({ on: "reconnect_attempt", n }));
+socket.onAny((name, ...args) => out({ on: "event", name, args }));
+process.stdin.on("data", (d) => {
+  // "emit <name> <json args>" lines let a test send events
+  for (const line of d.toString().split("\n")) {
+    const m = /^emit (\S+) (.*)$/.exec(line);
+    if (m) socket.emit(m[1], ...JSON.parse(m[2]));
+  }
+});
+process.stdin.on("end", () => { socket.close(); process.exit(0); });
+setTimeout(() => process.exit(0), 60000);
