@@ -1,7 +1,7 @@
 // Drives one official socket.io-client for SocketIoClientE2ETest and prints what happens as JSON lines:
 //   node sio-client.js '<options JSON>'
 // options: { url, path, transports, auth, extraHeaders, query, reconnection }
-// Lines: {"on":"connect","transport":"..."} {"on":"upgrade","transport":"..."} {"on":"event","name":..,"args":[..]}
+// Lines: {"on":"open","transport":"..."} (Engine.IO) {"on":"connect","transport":"..."} {"on":"upgrade","transport":"..."} {"on":"event","name":..,"args":[..]}
 //        {"on":"connect_error","message":..} {"on":"disconnect","reason":..}
 // It exits when stdin closes (the test is done) or after 60 s.
 const { io } = require("socket.io-client");
@@ -18,10 +18,11 @@ const socket = io(o.url, {
   reconnectionDelay: 100,
   reconnectionDelayMax: 200,
 });
-socket.on("connect", () => {
-  out({ on: "connect", transport: socket.io.engine.transport.name });
+socket.io.on("open", () => {
+  out({ on: "open", transport: socket.io.engine.transport.name });
   socket.io.engine.on("upgrade", (t) => out({ on: "upgrade", transport: t.name }));
 });
+socket.on("connect", () => out({ on: "connect", transport: socket.io.engine.transport.name }));
 socket.on("connect_error", (e) => out({ on: "connect_error", message: e.message }));
 socket.on("disconnect", (reason) => out({ on: "disconnect", reason }));
 socket.io.on("reconnect_attempt", (n) => out({ on: "reconnect_attempt", n }));

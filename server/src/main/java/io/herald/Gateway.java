@@ -93,6 +93,7 @@ public final class Gateway implements AutoCloseable {
         this.hub = new Hub(renderers, broker, ByteBufAllocator.DEFAULT, stats);
         this.connections = new Connections(config.idleTimeout(), clock, socketIo.sweepInterval());
         ConnectionCore core = new ConnectionCore(hub, stats, connections, ConnectionPolicy.from(config));
+        ((SocketIoDialect) dialects.get(Endpoint.SOCKETIO)).useCore(core);
 
         Routes routes = new Routes()
                 .dialectWithParameter("/api/v1/sync/ws/", dialects.get(Endpoint.SYNC))

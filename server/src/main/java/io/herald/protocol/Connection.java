@@ -10,6 +10,10 @@ import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -24,6 +28,12 @@ public final class Connection implements Subscriber, BackPressureHandler.SlowCon
     private final Dialect dialect;
     private Principal principal;
     private Object attachment;
+    /** While a transport takes over another's subscriptions: events kept here, in order, not yet written. */
+    private List<Held> held;
+
+    /** An event frame held back with its topic. */
+    public record Held(String topic, ByteBuf frame) {
+    }
     private final String pathParameter;
     private final ConnectionCore core;
     private final BackPressureHandler backPressure;
@@ -175,6 +185,7 @@ public final class Connection implements Subscriber, BackPressureHandler.SlowCon
         }
         closing = true;
         core.hub().unsubscribeAll(this);
+        dropHeld();
         if (!channel.isActive()) {
             return;
         }
@@ -192,6 +203,7 @@ public final class Connection implements Subscriber, BackPressureHandler.SlowCon
         boolean wasClosing = closing;
         closing = true;
         core.hub().unsubscribeAll(this);
+        dropHeld();
         if (!channel.isActive()) {
             return;
         }
@@ -206,6 +218,7 @@ public final class Connection implements Subscriber, BackPressureHandler.SlowCon
     void closingByPeer() {
         closing = true;
         core.hub().unsubscribeAll(this);
+        dropHeld();
     }
 
     // --- Subscriber ---
@@ -231,6 +244,10 @@ public final class Connection implements Subscriber, BackPressureHandler.SlowCon
             frame.release();
             return false;
         }
+        if (held != null) {
+            held.add(new Held(topic, frame));
+            return true;
+        }
         if (!backPressure.writeEvent(topic, frame)) {
             return false;
         }
@@ -241,6 +258,52 @@ public final class Connection implements Subscriber, BackPressureHandler.SlowCon
             flusher.add(this);
         }
         return true;
+    }
+
+    /**
+     * Starts holding events back (Engine.IO's upgrade from long-polling, §7): delivered frames are kept in order
+     * until {@link #release} writes them after the older ones the previous transport still had.
+     */
+    public void hold() {
+        if (held == null) {
+            held = new ArrayList<>();
+        }
+    }
+
+    /**
+     * Writes {@code older} (the previous transport's undelivered events, in order), then what was held back,
+     * leaving out frames already among {@code older} (the same publication reached both transports while
+     * they overlapped; a frame is recognized by the buffer it duplicates). Takes ownership of every frame.
+     */
+    public void release(List<Held> older) {
+        List<Held> mine = held;
+        held = null;
+        Set<ByteBuf> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Held h : older) {
+            seen.add(origin(h.frame()));
+            deliver(h.topic(), h.frame());
+        }
+        if (mine != null) {
+            for (Held h : mine) {
+                if (seen.contains(origin(h.frame()))) {
+                    h.frame().release();
+                } else {
+                    deliver(h.topic(), h.frame());
+                }
+            }
+        }
+    }
+
+    private void dropHeld() {
+        if (held != null) {
+            held.forEach(h -> h.frame().release());
+            held = null;
+        }
+    }
+
+    private static ByteBuf origin(ByteBuf frame) {
+        ByteBuf u = frame.unwrap();
+        return u != null ? u : frame;
     }
 
     /** Set when the connection is registered on its loop: event flushes then wait for the end of the turn. */

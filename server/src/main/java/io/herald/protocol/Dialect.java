@@ -34,6 +34,21 @@ public interface Dialect extends FrameRenderer {
         return false;
     }
 
+    /**
+     * Serves a plain HTTP request on the dialect's path (Engine.IO long-polling, §7). Returns false when the
+     * dialect takes only WebSocket upgrades (the router then answers 400). The router releases {@code request}
+     * after this returns; a dialect that answers later copies what it needs first.
+     */
+    default boolean handleHttp(io.netty.channel.ChannelHandlerContext ctx, io.netty.handler.codec.http.FullHttpRequest request,
+                               QueryStringDecoder query) {
+        return false;
+    }
+
+    /** The connection's parameter ({@link Connection#pathParameter()}): by default the route's path parameter. */
+    default String connectionParameter(QueryStringDecoder query, String pathParameter) {
+        return pathParameter;
+    }
+
     /** Refuses an upgrade request before the handshake with the returned response (say a 400), or null to go on. */
     default FullHttpResponse refuseUpgrade(HttpRequest request, QueryStringDecoder query, ByteBufAllocator alloc) {
         return null;

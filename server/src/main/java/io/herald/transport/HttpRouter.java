@@ -98,7 +98,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         if (match != null) {
             if (isUpgrade(req)) {
                 upgrade(ctx, req, query, match);
-            } else {
+            } else if (!match.dialect().handleHttp(ctx, req, query)) {
                 respond(ctx, req, HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, "bad_request",
                         "expected a WebSocket upgrade"), true);
             }
@@ -207,7 +207,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                 return;
             }
             long deadline = principal == null ? Long.MAX_VALUE : verifier.deadline(principal).toEpochMilli();
-            Connection connection = new Connection(channel, match.dialect(), principal, deadline, match.parameter(), core);
+            Connection connection = new Connection(channel, match.dialect(), principal, deadline,
+                    match.dialect().connectionParameter(query, match.parameter()), core);
             DialectHandler handler = new DialectHandler(connection, core);
             WebSocketPipeline.install(channel.pipeline(), connection, handler, maxFrame);
             Disconnect denied = principal == null

@@ -52,6 +52,46 @@ class SocketIoClientE2ETest {
     }
 
     @Test
+    void aDefaultClientStartsOnPollingAndUpgradesWithoutLosingOrRepeatingAnEvent() throws Exception {
+        ObjectNode o = SocketIoNodeClient.options("http://127.0.0.1:" + server.port());
+        o.putObject("auth").put("token", server.userToken("dana"));
+        int events = 300;
+        try (SocketIoNodeClient dana = SocketIoNodeClient.start(o)) {
+            assertEquals("polling", dana.next("open").get("transport").asText(), "default options: polling first");
+            dana.next("connect");
+            // Events flow while the client probes and upgrades to WebSocket.
+            Thread publisher = new Thread(() -> {
+                for (int i = 0; i < events; i++) {
+                    server.publish("{\"topic\":\"user:dana\",\"event_type\":\"n\",\"data\":" + i + "}");
+                }
+            });
+            publisher.start();
+            publisher.join();
+            for (int i = 0; i < events; i++) {
+                JsonNode e = dana.nextEvent("n");
+                assertEquals(i, e.get("args").get(0).asInt(), "in order, none lost, none twice");
+            }
+            assertTrue(dana.saw("upgrade"), "the client moved to WebSocket");
+            server.publish("{\"topic\":\"broadcast\",\"event_type\":\"after\"}");
+            assertEquals("[]", dana.nextEvent("after").get("args").toString());
+        }
+    }
+
+    @Test
+    void aPollingOnlyClientGetsItsEvents() {
+        ObjectNode o = SocketIoNodeClient.options("http://127.0.0.1:" + server.port());
+        o.putArray("transports").add("polling");
+        o.putObject("auth").put("token", server.userToken("erin"));
+        try (SocketIoNodeClient erin = SocketIoNodeClient.start(o)) {
+            assertEquals("polling", erin.next("connect").get("transport").asText());
+            server.publish("{\"topic\":\"user:erin\",\"event_type\":\"on_asset_update\",\"data\":{\"id\":\"e1\"}}");
+            server.publish("{\"topic\":\"broadcast\",\"event_type\":\"on_config_update\"}");
+            assertEquals("[{\"id\":\"e1\"}]", erin.nextEvent("on_asset_update").get("args").toString());
+            assertEquals("[]", erin.nextEvent("on_config_update").get("args").toString());
+        }
+    }
+
+    @Test
     void immichsPathAndHeader() {
         ObjectNode o = SocketIoNodeClient.options("http://127.0.0.1:" + server.port());
         o.put("path", "/api/socket.io");

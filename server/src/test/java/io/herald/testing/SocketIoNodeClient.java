@@ -95,6 +95,15 @@ public final class SocketIoNodeClient implements AutoCloseable {
         return next(j -> what.equals(j.path("on").asText()), what);
     }
 
+    /** Whether a line {@code on} = {@code what} came already (read by an earlier call) or comes within 10 s. */
+    public boolean saw(String what) {
+        if (seen.stream().anyMatch(j -> what.equals(j.path("on").asText()))) {
+            return true;
+        }
+        next(what);
+        return true;
+    }
+
     /** The next {@code event} line named {@code name}. */
     public JsonNode nextEvent(String name) {
         return next(j -> "event".equals(j.path("on").asText()) && name.equals(j.path("name").asText()), "event " + name);

@@ -7,12 +7,15 @@ import io.herald.auth.TokenVerifier;
 import io.herald.hub.Envelope;
 import io.herald.hub.Topic;
 import io.herald.protocol.Connection;
+import io.herald.protocol.ConnectionCore;
 import io.herald.protocol.Dialect;
 import io.herald.protocol.Disconnect;
 import io.herald.protocol.Endpoint;
 import io.herald.protocol.TextFrames;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
@@ -22,11 +25,13 @@ import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The Socket.IO endpoint over WebSocket, PROTOCOL.md §7: Engine.IO v4 framing (one packet per WebSocket text
@@ -46,16 +51,42 @@ public final class SocketIoDialect implements Dialect {
     private final SocketIoSettings settings;
     private final TokenVerifier verifier;
     private final String openPayloadTail;
+    private final PollingTransport polling;
 
     public SocketIoDialect(SocketIoSettings settings, TokenVerifier verifier) {
         this.settings = settings;
         this.verifier = verifier;
+        this.polling = new PollingTransport(this, verifier);
         this.openPayloadTail = ",\"pingInterval\":" + settings.pingInterval().toMillis()
                 + ",\"pingTimeout\":" + settings.pingTimeout().toMillis() + ",\"maxPayload\":" + settings.maxPayload() + "}";
     }
 
     public SocketIoSettings settings() {
         return settings;
+    }
+
+    /** The shared core, for long-polling sessions (which are not WebSocket connections); set once at start. */
+    public void useCore(ConnectionCore core) {
+        polling.useCore(core);
+    }
+
+    /** Open long-polling sessions. */
+    public int pollingSessions() {
+        return polling.size();
+    }
+
+    /** §7 long-polling: every plain HTTP request on the Socket.IO paths. */
+    @Override
+    public boolean handleHttp(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query) {
+        polling.handle(ctx, request, query);
+        return true;
+    }
+
+    /** The Engine.IO {@code sid} of a session this WebSocket upgrades, if any. */
+    @Override
+    public String connectionParameter(QueryStringDecoder query, String pathParameter) {
+        List<String> sid = query.parameters().get("sid");
+        return sid == null || sid.isEmpty() ? null : sid.get(0);
     }
 
     /** The Engine.IO session of one connection; touched on its loop only. */
@@ -69,6 +100,10 @@ public final class SocketIoDialect implements Dialect {
         final Set<String> namespaces = new HashSet<>(2);
         /** Binary attachments still to come (and to be dropped) for a binary packet we refused. */
         int attachmentsToDrop;
+        /** On a WebSocket that is upgrading a long-polling session: that session, until the client's 5. */
+        PollingSession upgradingFrom;
+        /** A polling session's principal from its handshake request, if any. */
+        Principal upgradePrincipal;
     }
 
     static String newId() {
@@ -128,151 +163,79 @@ public final class SocketIoDialect implements Dialect {
         if (transport == null || !"websocket".equals(transport.get(0))) {
             return EngineIo.error(alloc, EngineIo.UNKNOWN_TRANSPORT);
         }
-        if (query.parameters().containsKey("sid")) {
-            return EngineIo.error(alloc, EngineIo.UNKNOWN_SID); // no polling session to upgrade over WebSocket alone
+        List<String> sid = query.parameters().get("sid");
+        if (sid != null && polling.get(sid.get(0)) == null) {
+            return EngineIo.error(alloc, EngineIo.UNKNOWN_SID);
         }
         return null;
     }
 
     @Override
     public void onOpen(Connection c) {
-        Session s = new Session();
-        c.attach(s);
+        WsPeer peer = new WsPeer(c);
+        c.attach(peer);
+        Session s = peer.session;
         s.nextPingNanos = s.openedNanos + settings.pingInterval().toNanos();
-        send(c, "0{\"sid\":\"" + s.sid + "\",\"upgrades\":[]" + openPayloadTail);
-    }
-
-    /** The heartbeat of Engine.IO v4: the server pings every pingInterval and waits pingTimeout for the pong. */
-    @Override
-    public void tick(Connection c, long now) {
-        Session s = (Session) c.attachment();
-        if (s == null) {
+        PollingSession from = polling.get(c.pathParameter());
+        if (from != null) {
+            s.upgradingFrom = from; // §7 upgrade: the client probes, then sends 5; no OPEN on this transport
+            s.nextPingNanos = Long.MAX_VALUE;
             return;
         }
-        if (s.namespaces.isEmpty() && now - s.openedNanos > settings.connectTimeout().toNanos()) {
-            c.close(Disconnect.CONNECT_TIMEOUT);
-            return;
-        }
-        if (s.pingSentNanos != 0) {
-            if (now - s.pingSentNanos > settings.pingTimeout().toNanos()) {
-                c.close(Disconnect.PING_TIMEOUT);
-            }
-            return;
-        }
-        if (now >= s.nextPingNanos) {
-            s.pingSentNanos = now;
-            s.nextPingNanos = now + settings.pingInterval().toNanos();
-            send(c, "2");
-        }
+        peer.send(openPacket(s.sid, false));
     }
 
-    @Override
-    public void onText(Connection c, ByteBuf utf8) {
-        Session s = (Session) c.attachment();
-        String text = utf8.toString(StandardCharsets.UTF_8);
-        if (text.isEmpty()) {
-            c.close(Disconnect.PROTOCOL_ERROR);
-            return;
-        }
-        switch (text.charAt(0)) {
-            case '3' -> s.pingSentNanos = 0; // pong
-            case '2' -> send(c, "3" + text.substring(1)); // a client ping (probe): answered with its payload
-            case '4' -> onMessage(c, s, text.substring(1));
-            case '1' -> c.close(Disconnect.NORMAL);
-            case '6', '5' -> {
-                // noop; an upgrade packet on a WebSocket-only session changes nothing
-            }
-            default -> c.close(Disconnect.PROTOCOL_ERROR);
-        }
+    /** The Engine.IO OPEN packet; polling sessions may upgrade to WebSocket. */
+    String openPacket(String sid, boolean mayUpgrade) {
+        return "0{\"sid\":\"" + sid + "\",\"upgrades\":" + (mayUpgrade ? "[\"websocket\"]" : "[]") + openPayloadTail;
     }
 
-    /** Binary frames only carry attachments of binary packets, which Herald refuses: dropped, never 1003. */
-    @Override
-    public void onBinary(Connection c, ByteBuf data) {
-        Session s = (Session) c.attachment();
-        if (s.attachmentsToDrop > 0) {
-            s.attachmentsToDrop--;
-        } else {
-            c.close(Disconnect.PROTOCOL_ERROR); // a binary frame nobody announced
-        }
-    }
+    /** A WebSocket connection as a Socket.IO peer. */
+    private final class WsPeer implements SioPeer {
+        final Connection c;
+        final Session session = new Session();
 
-    private void onMessage(Connection c, Session s, String body) {
-        SioPacket p;
-        try {
-            p = SioPacket.parse(body);
-        } catch (SioPacket.Malformed e) {
-            c.close(Disconnect.PROTOCOL_ERROR); // the reference closes the transport on a parse error too
-            return;
+        WsPeer(Connection c) {
+            this.c = c;
         }
-        switch (p.type()) {
-            case SioPacket.CONNECT -> connect(c, s, p);
-            case SioPacket.DISCONNECT -> disconnect(c, s, p.namespace());
-            case SioPacket.EVENT -> event(c, s, p);
-            case SioPacket.BINARY_EVENT, SioPacket.BINARY_ACK -> s.attachmentsToDrop += p.attachments();
-            default -> {
-                // ACKs of events we never asked to be acknowledged
-            }
-        }
-    }
 
-    private void connect(Connection c, Session s, SioPacket p) {
-        String ns = p.namespace();
-        if (!settings.servesNamespace(ns)) {
-            send(c, "44" + prefix(ns) + "{\"message\":\"Invalid namespace\"}");
-            return;
+        @Override
+        public Session session() {
+            return session;
         }
-        if (settings.conformance()) {
-            connected(c, s, ns, CompletableFuture.completedFuture(null));
-            String auth = p.payload() != null ? p.payload() : "{}";
-            send(c, "42" + prefix(ns) + "[\"auth\"," + auth + "]"); // §7 profile: emit the handshake auth back
-            return;
-        }
-        Principal principal = c.principal();
-        if (p.authToken() != null) {
-            try {
-                principal = verifier.verify(p.authToken());
-            } catch (InvalidTokenException e) {
-                principal = null;
-            }
-        }
-        if (principal == null || (c.principal() != null && !c.principal().subject().equals(principal.subject()))) {
-            unauthorized(c);
-            return;
-        }
-        if (principal != c.principal()) {
-            c.refresh(principal, verifier.deadline(principal).toEpochMilli());
-        }
-        CompletableFuture<Void> ready = CompletableFuture.allOf(
-                Topic.isValidId(principal.subject()) ? c.subscribe(Topic.user(principal.subject())).toCompletableFuture()
-                        : CompletableFuture.completedFuture(null),
-                c.subscribe(Topic.BROADCAST).toCompletableFuture());
-        connected(c, s, ns, ready);
-    }
 
-    /** §7: {@code 44{"message":"unauthorized"}}, then the transport is closed. */
-    private static void unauthorized(Connection c) {
-        send(c, "44{\"message\":\"unauthorized\"}");
-        c.close(Disconnect.UNAUTHORIZED);
-    }
+        @Override
+        public Principal principal() {
+            return c.principal();
+        }
 
-    private static void connected(Connection c, Session s, String ns, CompletableFuture<Void> ready) {
-        ready.whenComplete((ok, failure) -> c.execute(() -> {
-            if (c.isClosing()) {
-                return;
-            }
-            if (failure != null) {
-                send(c, "44" + prefix(ns) + "{\"message\":\"subscription failed, retry\"}");
-                return;
-            }
-            s.namespaces.add(ns);
-            send(c, "40" + prefix(ns) + "{\"sid\":\"" + newId() + "\"}");
-        }));
-    }
+        @Override
+        public void authenticate(Principal p, long deadlineMillis) {
+            c.refresh(p, deadlineMillis);
+        }
 
-    private static void disconnect(Connection c, Session s, String ns) {
-        s.namespaces.remove(ns);
-        if ("/".equals(ns)) {
+        @Override
+        public void send(String packet) {
+            c.send(TextFrames.text(c.channel().alloc(), packet.getBytes(StandardCharsets.UTF_8)));
+        }
+
+        @Override
+        public void close(Disconnect why) {
+            c.close(why);
+        }
+
+        @Override
+        public boolean isClosing() {
+            return c.isClosing();
+        }
+
+        @Override
+        public CompletionStage<Void> subscribe(Topic topic) {
+            return c.subscribe(topic);
+        }
+
+        @Override
+        public void unsubscribeAll() {
             for (String t : List.copyOf(c.topics())) {
                 Topic topic = Topic.parse(t);
                 if (topic != null) {
@@ -280,9 +243,233 @@ public final class SocketIoDialect implements Dialect {
                 }
             }
         }
+
+        @Override
+        public void execute(Runnable task) {
+            c.execute(task);
+        }
     }
 
-    private void event(Connection c, Session s, SioPacket p) {
+    /** The heartbeat of Engine.IO v4 over WebSocket, from the per-loop sweep. */
+    @Override
+    public void tick(Connection c, long now) {
+        if (c.attachment() instanceof WsPeer peer) {
+            heartbeat(peer, now);
+        }
+    }
+
+    /**
+     * Engine.IO v4: the server pings every pingInterval and waits pingTimeout for the pong; a session that never
+     * sent CONNECT closes after connectTimeout; a polling session closes at its token's expiry (§8.2).
+     */
+    void heartbeat(SioPeer peer, long now) {
+        Session s = peer.session();
+        if (peer.isClosing() || s.upgradingFrom != null) {
+            return;
+        }
+        if (s.namespaces.isEmpty() && now - s.openedNanos > settings.connectTimeout().toNanos()) {
+            peer.close(Disconnect.CONNECT_TIMEOUT);
+            return;
+        }
+        if (peer instanceof PollingSession ps && System.currentTimeMillis() > ps.deadlineMillis()) {
+            peer.close(Disconnect.TOKEN_EXPIRED);
+            return;
+        }
+        if (s.pingSentNanos != 0) {
+            if (now - s.pingSentNanos > settings.pingTimeout().toNanos()) {
+                peer.close(Disconnect.PING_TIMEOUT);
+            }
+            return;
+        }
+        if (now >= s.nextPingNanos) {
+            s.pingSentNanos = now;
+            s.nextPingNanos = now + settings.pingInterval().toNanos();
+            peer.send("2");
+        }
+    }
+
+    @Override
+    public void onText(Connection c, ByteBuf utf8) {
+        handle((WsPeer) c.attachment(), utf8.toString(StandardCharsets.UTF_8), true);
+    }
+
+    /** One Engine.IO packet from the client, over either transport. */
+    void handle(SioPeer peer, String text, boolean websocket) {
+        Session s = peer.session();
+        if (text.isEmpty()) {
+            peer.close(Disconnect.PROTOCOL_ERROR);
+            return;
+        }
+        switch (text.charAt(0)) {
+            case '3' -> s.pingSentNanos = 0; // pong
+            case '2' -> {
+                // a client ping: over WebSocket the upgrade probe, answered with its payload
+                if (websocket && "2probe".equals(text) && s.upgradingFrom != null) {
+                    PollingSession from = s.upgradingFrom;
+                    from.execute(() -> {
+                        from.upgrading = true;
+                        from.send("6"); // ends a waiting poll so the client can pause polling
+                    });
+                }
+                peer.send("3" + text.substring(1));
+            }
+            case '4' -> onMessage(peer, s, text.substring(1));
+            case '5' -> {
+                if (websocket && s.upgradingFrom != null) {
+                    upgrade((WsPeer) peer);
+                }
+            }
+            case '1' -> peer.close(Disconnect.NORMAL);
+            case '6' -> {
+                // noop
+            }
+            default -> peer.close(Disconnect.PROTOCOL_ERROR);
+        }
+    }
+
+    /**
+     * §7 upgrade from long-polling, after the client's {@code 5}: the WebSocket connection holds events back,
+     * subscribes to the polling session's topics, the polling session leaves the hub and hands over what nobody
+     * polled yet, and the connection writes that first, then what it held (without the publications both
+     * received while they overlapped). Nothing is lost or reordered per topic; three hops between the two
+     * loops, once per upgrade.
+     */
+    private void upgrade(WsPeer peer) {
+        Connection c = peer.c;
+        Session s = peer.session;
+        PollingSession from = s.upgradingFrom;
+        s.upgradingFrom = null;
+        c.hold();
+        from.execute(() -> {
+            PollingSession.State state = from.state();
+            c.execute(() -> {
+                if (c.isClosing()) {
+                    c.release(List.of());
+                    return;
+                }
+                if (state.principal() != null) {
+                    c.refresh(state.principal(), state.deadlineMillis());
+                }
+                s.namespaces.addAll(state.namespaces());
+                for (String t : state.topics()) {
+                    Topic topic = Topic.parse(t);
+                    if (topic != null) {
+                        c.subscribe(topic); // the topic's interest exists already: confirmed at once
+                    }
+                }
+                from.execute(() -> {
+                    List<Object> left = from.handOver();
+                    c.execute(() -> {
+                        List<Connection.Held> events = new ArrayList<>();
+                        for (Object o : left) {
+                            if (o instanceof Connection.Held h) {
+                                events.add(h);
+                            } else {
+                                peer.send((String) o);
+                            }
+                        }
+                        if (c.isClosing()) {
+                            events.forEach(h -> h.frame().release());
+                            c.release(List.of());
+                            return;
+                        }
+                        c.release(events);
+                        s.pingSentNanos = 0;
+                        s.nextPingNanos = System.nanoTime() + settings.pingInterval().toNanos();
+                    });
+                });
+            });
+        });
+    }
+
+    /** Binary frames only carry attachments of binary packets, which Herald refuses: dropped, never 1003. */
+    @Override
+    public void onBinary(Connection c, ByteBuf data) {
+        Session s = ((WsPeer) c.attachment()).session;
+        if (s.attachmentsToDrop > 0) {
+            s.attachmentsToDrop--;
+        } else {
+            c.close(Disconnect.PROTOCOL_ERROR); // a binary frame nobody announced
+        }
+    }
+
+    private void onMessage(SioPeer peer, Session s, String body) {
+        SioPacket p;
+        try {
+            p = SioPacket.parse(body);
+        } catch (SioPacket.Malformed e) {
+            peer.close(Disconnect.PROTOCOL_ERROR); // the reference closes the transport on a parse error too
+            return;
+        }
+        switch (p.type()) {
+            case SioPacket.CONNECT -> connect(peer, s, p);
+            case SioPacket.DISCONNECT -> disconnect(peer, s, p.namespace());
+            case SioPacket.EVENT -> event(peer, s, p);
+            case SioPacket.BINARY_EVENT, SioPacket.BINARY_ACK -> s.attachmentsToDrop += p.attachments();
+            default -> {
+                // ACKs of events we never asked to be acknowledged
+            }
+        }
+    }
+
+    private void connect(SioPeer peer, Session s, SioPacket p) {
+        String ns = p.namespace();
+        if (!settings.servesNamespace(ns)) {
+            peer.send("44" + prefix(ns) + "{\"message\":\"Invalid namespace\"}");
+            return;
+        }
+        if (settings.conformance()) {
+            connected(peer, s, ns, CompletableFuture.completedFuture(null));
+            String auth = p.payload() != null ? p.payload() : "{}";
+            peer.send("42" + prefix(ns) + "[\"auth\"," + auth + "]"); // §7 profile: emit the handshake auth back
+            return;
+        }
+        Principal current = peer.principal();
+        Principal principal = current;
+        if (p.authToken() != null) {
+            try {
+                principal = verifier.verify(p.authToken());
+            } catch (InvalidTokenException e) {
+                principal = null;
+            }
+        }
+        if (principal == null || (current != null && !current.subject().equals(principal.subject()))) {
+            peer.send("44" + prefix(ns) + "{\"message\":\"unauthorized\"}");
+            peer.close(Disconnect.UNAUTHORIZED);
+            return;
+        }
+        if (principal != current) {
+            peer.authenticate(principal, verifier.deadline(principal).toEpochMilli());
+        }
+        CompletableFuture<Void> ready = CompletableFuture.allOf(
+                Topic.isValidId(principal.subject()) ? peer.subscribe(Topic.user(principal.subject())).toCompletableFuture()
+                        : CompletableFuture.completedFuture(null),
+                peer.subscribe(Topic.BROADCAST).toCompletableFuture());
+        connected(peer, s, ns, ready);
+    }
+
+    private static void connected(SioPeer peer, Session s, String ns, CompletableFuture<Void> ready) {
+        ready.whenComplete((ok, failure) -> peer.execute(() -> {
+            if (peer.isClosing()) {
+                return;
+            }
+            if (failure != null) {
+                peer.send("44" + prefix(ns) + "{\"message\":\"subscription failed, retry\"}");
+                return;
+            }
+            s.namespaces.add(ns);
+            peer.send("40" + prefix(ns) + "{\"sid\":\"" + newId() + "\"}");
+        }));
+    }
+
+    private static void disconnect(SioPeer peer, Session s, String ns) {
+        s.namespaces.remove(ns);
+        if ("/".equals(ns)) {
+            peer.unsubscribeAll();
+        }
+    }
+
+    private void event(SioPeer peer, Session s, SioPacket p) {
         if (!s.namespaces.contains(p.namespace())) {
             return; // not connected to that namespace: ignored, as the reference does
         }
@@ -292,9 +479,9 @@ public final class SocketIoDialect implements Dialect {
         String args = p.eventArgs();
         String ns = prefix(p.namespace());
         if ("message".equals(p.eventName())) {
-            send(c, "42" + ns + "[\"message-back\"" + (args.isEmpty() ? "" : "," + args) + "]");
+            peer.send("42" + ns + "[\"message-back\"" + (args.isEmpty() ? "" : "," + args) + "]");
         } else if ("message-with-ack".equals(p.eventName()) && p.ackId() >= 0) {
-            send(c, "43" + ns + p.ackId() + "[" + args + "]");
+            peer.send("43" + ns + p.ackId() + "[" + args + "]");
         }
     }
 
@@ -303,9 +490,6 @@ public final class SocketIoDialect implements Dialect {
         return "/".equals(ns) ? "" : ns + ",";
     }
 
-    private static void send(Connection c, String packet) {
-        c.send(TextFrames.text(c.channel().alloc(), packet.getBytes(StandardCharsets.UTF_8)));
-    }
 
     /** §8.4: Socket.IO has no error frame for this; the command is dropped. */
     @Override

@@ -1,0 +1,343 @@
+package io.herald.protocol.socketio;
+
+import io.herald.auth.Principal;
+import io.herald.hub.Subscriber;
+import io.herald.hub.Topic;
+import io.herald.protocol.Connection;
+import io.herald.protocol.ConnectionCore;
+import io.herald.protocol.Disconnect;
+import io.herald.protocol.Endpoint;
+import io.herald.protocol.TextFrames;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An Engine.IO v4 session on HTTP long-polling (§7): packets wait in a queue until the client's next
+ * {@code GET}, which is held open until there is something to send; the client's packets come by {@code POST}.
+ * It subscribes in the hub like a connection (its own {@link Subscriber}, on the loop where the handshake
+ * arrived), with the same §8.3 bound: past {@code HERALD_SEND_BUFFER} waiting events it drops, queues
+ * {@code 42["force_sync"]} and ends once that was polled. Confined to its loop; requests from other channels
+ * hop onto it. When the client upgrades to WebSocket, {@link #handOver} gives its state and undelivered packets
+ * to the new connection.
+ */
+final class PollingSession implements Subscriber, SioPeer {
+    private final SocketIoDialect dialect;
+    private final ConnectionCore core;
+    private final PollingTransport transport;
+    private final EventExecutor loop;
+    final SocketIoDialect.Session session;
+    private final Set<String> topics = new HashSet<>(4);
+    /** Packets not yet polled: String control packets and {@link Connection.Held} event frames, in order. */
+    private final ArrayDeque<Object> queue = new ArrayDeque<>();
+    private int queuedEvents;
+    private Principal principal;
+    private long deadlineMillis = Long.MAX_VALUE;
+    private ChannelHandlerContext pendingGet;
+    private boolean pendingKeepAlive;
+    private boolean closing;
+    private boolean slow;
+    /** Ending once the queue is polled. */
+    private boolean closeAfterFlush;
+    /** A WebSocket probe succeeded: polls are answered at once (a noop when idle) so the client can upgrade. */
+    boolean upgrading;
+    private final ScheduledFuture<?> heartbeat;
+
+    PollingSession(SocketIoDialect dialect, ConnectionCore core, PollingTransport transport, EventExecutor loop,
+                   Principal upgradePrincipal) {
+        this.dialect = dialect;
+        this.core = core;
+        this.transport = transport;
+        this.loop = loop;
+        this.session = new SocketIoDialect.Session();
+        this.principal = upgradePrincipal;
+        this.session.upgradePrincipal = upgradePrincipal;
+        long tick = dialect.settings().sweepInterval().toMillis();
+        this.heartbeat = loop.scheduleAtFixedRate(() -> dialect.heartbeat(this, System.nanoTime()), tick, tick,
+                TimeUnit.MILLISECONDS);
+        session.nextPingNanos = session.openedNanos + dialect.settings().pingInterval().toNanos();
+        core.stats().connectionOpened(Endpoint.SOCKETIO, principal == null ? null : principal.subject());
+    }
+
+    // --- HTTP ---
+
+    /** A GET: answered now when something waits, else held until something does. Two at once end the session. */
+    void poll(ChannelHandlerContext ctx, boolean keepAlive) {
+        if (closing) {
+            respond(ctx, keepAlive, "1");
+            return;
+        }
+        if (pendingGet != null) {
+            ChannelHandlerContext other = pendingGet;
+            pendingGet = null;
+            respond(other, false, "1");
+            ctx.writeAndFlush(EngineIo.error(ctx.alloc(), EngineIo.BAD_REQUEST)).addListener(ChannelFutureListener.CLOSE);
+            close(Disconnect.PROTOCOL_ERROR); // "overlap from client", as the reference says
+            return;
+        }
+        pendingGet = ctx;
+        pendingKeepAlive = keepAlive;
+        ctx.channel().closeFuture().addListener(f -> loop.execute(() -> {
+            if (pendingGet == ctx) {
+                pendingGet = null;
+            }
+        }));
+        flush();
+    }
+
+    /** A POST's packets, in order; answered {@code ok}. */
+    void post(ChannelHandlerContext ctx, boolean keepAlive, String body) {
+        if (closing) {
+            ctx.writeAndFlush(EngineIo.error(ctx.alloc(), EngineIo.UNKNOWN_SID)).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        respond(ctx, keepAlive, "ok");
+        int start = 0;
+        while (start <= body.length() && !closing) {
+            int end = body.indexOf(EngineIo.SEPARATOR, start);
+            if (end < 0) {
+                end = body.length();
+            }
+            dialect.handle(this, body.substring(start, end), false);
+            start = end + 1;
+        }
+    }
+
+    private void flush() {
+        if (pendingGet == null) {
+            return;
+        }
+        if (queue.isEmpty()) {
+            if (upgrading) {
+                ChannelHandlerContext ctx = pendingGet;
+                pendingGet = null;
+                respond(ctx, pendingKeepAlive, "6");
+            }
+            return;
+        }
+        StringBuilder out = new StringBuilder();
+        Object item;
+        while ((item = queue.poll()) != null) {
+            if (out.length() > 0) {
+                out.append(EngineIo.SEPARATOR);
+            }
+            if (item instanceof Connection.Held h) {
+                TextFrames.appendPayload(h.frame(), out);
+                h.frame().release();
+                queuedEvents--;
+            } else {
+                out.append((String) item);
+            }
+        }
+        ChannelHandlerContext ctx = pendingGet;
+        pendingGet = null;
+        respond(ctx, pendingKeepAlive, out.toString());
+        if (slow) {
+            close(Disconnect.SLOW_CONSUMER);
+        } else if (closeAfterFlush) {
+            close(Disconnect.NORMAL);
+        }
+    }
+
+    static void respond(ChannelHandlerContext ctx, boolean keepAlive, String body) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                ByteBufUtil.writeUtf8(ctx.alloc(), body));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=UTF-8")
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
+        HttpUtil.setKeepAlive(r, keepAlive);
+        var f = ctx.writeAndFlush(r);
+        if (!keepAlive) {
+            f.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    // --- Subscriber ---
+
+    @Override
+    public EventExecutor eventLoop() {
+        return loop;
+    }
+
+    @Override
+    public int rendererSlot() {
+        return Endpoint.SOCKETIO.ordinal();
+    }
+
+    @Override
+    public Set<String> topics() {
+        return topics;
+    }
+
+    @Override
+    public boolean deliver(String topic, ByteBuf frame) {
+        if (closing || slow || queuedEvents >= core.policy().sendBuffer()) {
+            frame.release();
+            core.stats().countDropped(1);
+            if (!closing && !slow) {
+                slow = true; // §8.3: tell the client once, then end the session when that was polled
+                queue.add("42[\"force_sync\"]");
+                core.stats().countSlowConsumerClose();
+                flush();
+            }
+            return false;
+        }
+        queue.add(new Connection.Held(topic, frame));
+        queuedEvents++;
+        flush();
+        return true;
+    }
+
+    // --- SioPeer ---
+
+    @Override
+    public SocketIoDialect.Session session() {
+        return session;
+    }
+
+    @Override
+    public Principal principal() {
+        return principal;
+    }
+
+    @Override
+    public void authenticate(Principal p, long deadlineMillis) {
+        if (principal == null) {
+            core.stats().userJoined(p.subject());
+        }
+        principal = p;
+        this.deadlineMillis = deadlineMillis;
+    }
+
+    long deadlineMillis() {
+        return deadlineMillis;
+    }
+
+    @Override
+    public void send(String packet) {
+        if (!closing) {
+            queue.add(packet);
+            flush();
+        }
+    }
+
+    @Override
+    public void close(Disconnect why) {
+        if (closing) {
+            return;
+        }
+        if (!queue.isEmpty() && pendingGet == null && why != Disconnect.PROTOCOL_ERROR && !closeAfterFlush) {
+            closeAfterFlush = true; // what is queued (say 44 unauthorized) still goes out with the next poll
+            return;
+        }
+        closing = true;
+        heartbeat.cancel(false);
+        transport.remove(session.sid, this);
+        core.hub().unsubscribeAll(this);
+        releaseQueue();
+        if (pendingGet != null) {
+            ChannelHandlerContext ctx = pendingGet;
+            pendingGet = null;
+            respond(ctx, false, "1");
+        }
+        core.stats().connectionClosed(Endpoint.SOCKETIO, principal == null ? null : principal.subject());
+    }
+
+    private void releaseQueue() {
+        for (Object o : queue) {
+            if (o instanceof Connection.Held h) {
+                h.frame().release();
+            }
+        }
+        queue.clear();
+        queuedEvents = 0;
+    }
+
+    @Override
+    public boolean isClosing() {
+        return closing;
+    }
+
+    @Override
+    public CompletionStage<Void> subscribe(Topic topic) {
+        CompletionStage<Void> ready = core.hub().subscribe(this, topic.name());
+        CompletableFuture<Void> answer = new CompletableFuture<>();
+        ready.whenComplete((ok, failure) -> execute(() -> {
+            if (failure != null) {
+                core.hub().unsubscribe(this, topic.name());
+                answer.completeExceptionally(failure);
+            } else {
+                answer.complete(null);
+            }
+        }));
+        return answer;
+    }
+
+    @Override
+    public void unsubscribeAll() {
+        core.hub().unsubscribeAll(this);
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        if (loop.inEventLoop()) {
+            task.run();
+        } else {
+            loop.execute(task);
+        }
+    }
+
+    // --- upgrade to WebSocket (§7) ---
+
+    /** What the WebSocket connection takes over: who, which topics and namespaces. */
+    record State(Principal principal, long deadlineMillis, List<String> topics, Set<String> namespaces) {
+    }
+
+    State state() {
+        return new State(principal, deadlineMillis, List.copyOf(topics), Set.copyOf(session.namespaces));
+    }
+
+    /**
+     * Ends this session for the upgrade: leaves the hub, answers a waiting poll with a noop, and returns the
+     * packets nobody polled yet (control packets as Strings, events as held frames), in order. Pings are dropped:
+     * the WebSocket heartbeat starts afresh.
+     */
+    List<Object> handOver() {
+        closing = true;
+        heartbeat.cancel(false);
+        transport.remove(session.sid, this);
+        core.hub().unsubscribeAll(this);
+        List<Object> left = new ArrayList<>(queue.size());
+        for (Object o : queue) {
+            if (!"2".equals(o) && !"6".equals(o)) { // pings and noops belong to the polling transport
+                left.add(o);
+            }
+        }
+        queue.clear();
+        queuedEvents = 0;
+        if (pendingGet != null) {
+            ChannelHandlerContext ctx = pendingGet;
+            pendingGet = null;
+            respond(ctx, pendingKeepAlive, "6");
+        }
+        core.stats().connectionClosed(Endpoint.SOCKETIO, principal == null ? null : principal.subject());
+        return left;
+    }
+}
