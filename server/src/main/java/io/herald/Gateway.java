@@ -94,6 +94,11 @@ public final class Gateway implements AutoCloseable {
         this.connections = new Connections(config.idleTimeout(), clock, socketIo.sweepInterval());
         ConnectionCore core = new ConnectionCore(hub, stats, connections, ConnectionPolicy.from(config));
         ((SocketIoDialect) dialects.get(Endpoint.SOCKETIO)).useCore(core);
+        // §7 conformance profile only: a bare Engine.IO echo server for the engine.io-protocol test suite
+        SocketIoDialect engineEcho = config.socketIoConformance() ? new SocketIoDialect(socketIo, verifier, true) : null;
+        if (engineEcho != null) {
+            engineEcho.useCore(core);
+        }
 
         Routes routes = new Routes()
                 .dialectWithParameter("/api/v1/sync/ws/", dialects.get(Endpoint.SYNC))
@@ -109,6 +114,9 @@ public final class Gateway implements AutoCloseable {
                 .http("/metrics", new MetricsApi(Metrics.registry(stats, hub, broker, config.instanceId())))
                 .http("/healthz", HealthApi.live())
                 .http("/readyz", HealthApi.ready(broker));
+        if (engineEcho != null) {
+            routes.dialect("/engine.io/", engineEcho).dialect("/engine.io", engineEcho);
+        }
         HttpRouter router = new HttpRouter(routes, verifier, core, new OriginPolicy(config.allowedOrigins(), tls != null),
                 config.maxFrame(), config.maxConnections());
 

@@ -258,8 +258,8 @@ public final class WsTestClient implements AutoCloseable {
                 ctx.writeAndFlush(new CloseWebSocketFrame(c.statusCode(), "")).addListener(f -> ctx.close());
             } else if (msg instanceof PingWebSocketFrame p) {
                 ctx.writeAndFlush(new PongWebSocketFrame(p.content().retain()));
-            } else if (msg instanceof BinaryWebSocketFrame || msg instanceof PongWebSocketFrame) {
-                // not used by the JSON endpoints
+            } else if (msg instanceof BinaryWebSocketFrame b) {
+                messages.add("bin:" + io.netty.buffer.ByteBufUtil.hexDump(b.content())); // Socket.IO attachments (§7)
             }
         }
 

@@ -33,7 +33,8 @@ final class EngineIo {
                 code == FORBIDDEN ? HttpResponseStatus.FORBIDDEN : HttpResponseStatus.BAD_REQUEST,
                 ByteBufUtil.writeUtf8(alloc, body));
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes())
+                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE); // the connection closes after a refusal
         return r;
     }
 }

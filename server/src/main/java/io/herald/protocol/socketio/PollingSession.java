@@ -56,10 +56,11 @@ final class PollingSession implements Subscriber, SioPeer {
     private boolean closing;
     private boolean slow;
     /** Ending once the queue is polled. */
-    private boolean closeAfterFlush;
+    private Disconnect closeAfterFlush;
+    private boolean noopScheduled;
     /** A WebSocket probe succeeded: polls are answered at once (a noop when idle) so the client can upgrade. */
-    boolean upgrading;
-    private final ScheduledFuture<?> heartbeat;
+    volatile boolean upgrading;
+    private ScheduledFuture<?> timer;
 
     PollingSession(SocketIoDialect dialect, ConnectionCore core, PollingTransport transport, EventExecutor loop,
                    Principal upgradePrincipal) {
@@ -70,19 +71,68 @@ final class PollingSession implements Subscriber, SioPeer {
         this.session = new SocketIoDialect.Session();
         this.principal = upgradePrincipal;
         this.session.upgradePrincipal = upgradePrincipal;
-        long tick = dialect.settings().sweepInterval().toMillis();
-        this.heartbeat = loop.scheduleAtFixedRate(() -> dialect.heartbeat(this, System.nanoTime()), tick, tick,
-                TimeUnit.MILLISECONDS);
-        session.nextPingNanos = session.openedNanos + dialect.settings().pingInterval().toNanos();
+        schedulePing();
         core.stats().connectionOpened(Endpoint.SOCKETIO, principal == null ? null : principal.subject());
+    }
+
+    // --- heartbeat: exact timers, since a polling session has no socket for the sweep to watch ---
+
+    /** Engine.IO v4: a ping pingInterval after the open or the last pong; the session ends pingTimeout later without one. */
+    private void schedulePing() {
+        long interval = dialect.settings().pingInterval().toNanos();
+        pingDeadlineNanos = System.nanoTime() + interval + dialect.settings().pingTimeout().toNanos();
+        timer = loop.schedule(this::ping, interval, TimeUnit.NANOSECONDS);
+    }
+
+    /** When the session is over unless a pong came: the ping's due time plus pingTimeout, however late timers run. */
+    private long pingDeadlineNanos;
+
+    /** True (and the session closed) when the ping went unanswered past its deadline, checked by every request. */
+    private boolean pingTimedOut() {
+        if (session.pingSentNanos != 0 && System.nanoTime() - pingDeadlineNanos >= 0) {
+            close(Disconnect.PING_TIMEOUT);
+            return true;
+        }
+        return false;
+    }
+
+    private void ping() {
+        if (closing) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (dialect.overdue(this, now)) {
+            return;
+        }
+        session.pingSentNanos = now;
+        send("2");
+        timer = loop.schedule(() -> {
+            if (session.pingSentNanos != 0) {
+                close(Disconnect.PING_TIMEOUT);
+            }
+        }, Math.max(0, pingDeadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    /** The client's pong. */
+    void pong() {
+        session.pingSentNanos = 0;
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        schedulePing();
     }
 
     // --- HTTP ---
 
     /** A GET: answered now when something waits, else held until something does. Two at once end the session. */
     void poll(ChannelHandlerContext ctx, boolean keepAlive) {
+        if (!closing && pingTimedOut()) {
+            ctx.writeAndFlush(EngineIo.error(ctx.alloc(), EngineIo.UNKNOWN_SID)).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
         if (closing) {
-            respond(ctx, keepAlive, "1");
+            transport.forgetClosed(session.sid); // this was the poll on its way; the next request gets 400
+            respond(ctx, false, "6");
             return;
         }
         if (pendingGet != null) {
@@ -103,21 +153,34 @@ final class PollingSession implements Subscriber, SioPeer {
         flush();
     }
 
-    /** A POST's packets, in order; answered {@code ok}. */
+    /** A POST's packets, in order; answered {@code ok}, or 400 (and the session ends) when one is malformed. */
     void post(ChannelHandlerContext ctx, boolean keepAlive, String body) {
-        if (closing) {
+        if (closing || pingTimedOut()) {
             ctx.writeAndFlush(EngineIo.error(ctx.alloc(), EngineIo.UNKNOWN_SID)).addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        respond(ctx, keepAlive, "ok");
+        List<String> packets = new ArrayList<>();
         int start = 0;
-        while (start <= body.length() && !closing) {
+        while (start <= body.length()) {
             int end = body.indexOf(EngineIo.SEPARATOR, start);
             if (end < 0) {
                 end = body.length();
             }
-            dialect.handle(this, body.substring(start, end), false);
+            String packet = body.substring(start, end);
+            if (packet.isEmpty() || "0123456b".indexOf(packet.charAt(0)) < 0) {
+                ctx.writeAndFlush(EngineIo.error(ctx.alloc(), EngineIo.BAD_REQUEST)).addListener(ChannelFutureListener.CLOSE);
+                close(Disconnect.PROTOCOL_ERROR);
+                return;
+            }
+            packets.add(packet);
             start = end + 1;
+        }
+        respond(ctx, keepAlive, "ok");
+        for (String packet : packets) {
+            if (closing) {
+                break;
+            }
+            dialect.handle(this, packet, false);
         }
     }
 
@@ -126,10 +189,18 @@ final class PollingSession implements Subscriber, SioPeer {
             return;
         }
         if (queue.isEmpty()) {
-            if (upgrading) {
-                ChannelHandlerContext ctx = pendingGet;
-                pendingGet = null;
-                respond(ctx, pendingKeepAlive, "6");
+            if (upgrading && !noopScheduled) {
+                // A poll during the upgrade ends with a noop, a moment later: if the client's 5 arrives on the
+                // WebSocket meanwhile (it may overtake this request on another connection), it gets 400 instead.
+                noopScheduled = true;
+                loop.schedule(() -> {
+                    noopScheduled = false;
+                    if (pendingGet != null && queue.isEmpty()) {
+                        ChannelHandlerContext ctx = pendingGet;
+                        pendingGet = null;
+                        respond(ctx, pendingKeepAlive, "6");
+                    }
+                }, 15, TimeUnit.MILLISECONDS);
             }
             return;
         }
@@ -152,8 +223,8 @@ final class PollingSession implements Subscriber, SioPeer {
         respond(ctx, pendingKeepAlive, out.toString());
         if (slow) {
             close(Disconnect.SLOW_CONSUMER);
-        } else if (closeAfterFlush) {
-            close(Disconnect.NORMAL);
+        } else if (closeAfterFlush != null) {
+            close(closeAfterFlush);
         }
     }
 
@@ -243,19 +314,24 @@ final class PollingSession implements Subscriber, SioPeer {
         if (closing) {
             return;
         }
-        if (!queue.isEmpty() && pendingGet == null && why != Disconnect.PROTOCOL_ERROR && !closeAfterFlush) {
-            closeAfterFlush = true; // what is queued (say 44 unauthorized) still goes out with the next poll
+        if (why == Disconnect.NORMAL && pendingGet == null) {
+            transport.closedByClient(session.sid); // a poll may be on its way: see PollingTransport
+        }
+        if (!queue.isEmpty() && pendingGet == null && why != Disconnect.PROTOCOL_ERROR && closeAfterFlush == null) {
+            closeAfterFlush = why; // what is queued (say 44 unauthorized) still goes out with the next poll
             return;
         }
         closing = true;
-        heartbeat.cancel(false);
+        if (timer != null) {
+            timer.cancel(false);
+        }
         transport.remove(session.sid, this);
         core.hub().unsubscribeAll(this);
         releaseQueue();
         if (pendingGet != null) {
             ChannelHandlerContext ctx = pendingGet;
             pendingGet = null;
-            respond(ctx, false, "1");
+            respond(ctx, false, "6"); // a noop ends the waiting poll; the next request learns the session is gone
         }
         core.stats().connectionClosed(Endpoint.SOCKETIO, principal == null ? null : principal.subject());
     }
@@ -306,6 +382,12 @@ final class PollingSession implements Subscriber, SioPeer {
 
     // --- upgrade to WebSocket (§7) ---
 
+    /** The client probed a WebSocket: polls end with a noop from now on. */
+    void probed() {
+        upgrading = true;
+        flush();
+    }
+
     /** What the WebSocket connection takes over: who, which topics and namespaces. */
     record State(Principal principal, long deadlineMillis, List<String> topics, Set<String> namespaces) {
     }
@@ -321,7 +403,9 @@ final class PollingSession implements Subscriber, SioPeer {
      */
     List<Object> handOver() {
         closing = true;
-        heartbeat.cancel(false);
+        if (timer != null) {
+            timer.cancel(false);
+        }
         transport.remove(session.sid, this);
         core.hub().unsubscribeAll(this);
         List<Object> left = new ArrayList<>(queue.size());
@@ -335,7 +419,7 @@ final class PollingSession implements Subscriber, SioPeer {
         if (pendingGet != null) {
             ChannelHandlerContext ctx = pendingGet;
             pendingGet = null;
-            respond(ctx, pendingKeepAlive, "6");
+            ctx.writeAndFlush(EngineIo.error(ctx.alloc(), EngineIo.UNKNOWN_SID)).addListener(ChannelFutureListener.CLOSE);
         }
         core.stats().connectionClosed(Endpoint.SOCKETIO, principal == null ? null : principal.subject());
         return left;

@@ -22,6 +22,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class PollingTransport {
     private final ConcurrentHashMap<String, PollingSession> sessions = new ConcurrentHashMap<>();
+    /**
+     * Sessions the client closed (packet {@code 1}) in the last moment: a poll that was already on its way when the
+     * close overtook it on another connection still ends with a noop, as if it had arrived first, not a 400.
+     */
+    private final ConcurrentHashMap<String, Long> closedByClient = new ConcurrentHashMap<>();
+    private static final long CLOSE_GRACE_NANOS = 200_000_000L;
     private final SocketIoDialect dialect;
     private final TokenVerifier verifier;
     private volatile ConnectionCore core;
@@ -41,6 +47,16 @@ final class PollingTransport {
 
     void remove(String sid, PollingSession s) {
         sessions.remove(sid, s);
+    }
+
+    void closedByClient(String sid) {
+        long now = System.nanoTime();
+        closedByClient.values().removeIf(t -> now - t > CLOSE_GRACE_NANOS);
+        closedByClient.put(sid, now);
+    }
+
+    void forgetClosed(String sid) {
+        closedByClient.remove(sid);
     }
 
     int size() {
@@ -70,6 +86,11 @@ final class PollingTransport {
         }
         PollingSession s = sessions.get(sidParam.get(0));
         if (s == null) {
+            Long closedAt = closedByClient.remove(sidParam.get(0));
+            if (closedAt != null && System.nanoTime() - closedAt < CLOSE_GRACE_NANOS && HttpMethod.GET.equals(req.method())) {
+                PollingSession.respond(ctx, false, "6");
+                return;
+            }
             refuse(ctx, EngineIo.UNKNOWN_SID);
             return;
         }

@@ -52,10 +52,18 @@ public final class SocketIoDialect implements Dialect {
     private final TokenVerifier verifier;
     private final String openPayloadTail;
     private final PollingTransport polling;
+    /** The conformance profile's bare Engine.IO echo server at {@code /engine.io/}: no Socket.IO layer. */
+    private final boolean engineOnly;
 
     public SocketIoDialect(SocketIoSettings settings, TokenVerifier verifier) {
+        this(settings, verifier, false);
+    }
+
+    /** @param engineOnly Engine.IO only, echoing every message (the §7 conformance profile's {@code /engine.io/}) */
+    public SocketIoDialect(SocketIoSettings settings, TokenVerifier verifier, boolean engineOnly) {
         this.settings = settings;
         this.verifier = verifier;
+        this.engineOnly = engineOnly;
         this.polling = new PollingTransport(this, verifier);
         this.openPayloadTail = ",\"pingInterval\":" + settings.pingInterval().toMillis()
                 + ",\"pingTimeout\":" + settings.pingTimeout().toMillis() + ",\"maxPayload\":" + settings.maxPayload() + "}";
@@ -104,6 +112,17 @@ public final class SocketIoDialect implements Dialect {
         PollingSession upgradingFrom;
         /** A polling session's principal from its handshake request, if any. */
         Principal upgradePrincipal;
+        /** §7 profile: a binary event waiting for its attachments, and those received so far. */
+        SioPacket binaryEvent;
+        List<ByteBuf> attachments;
+
+        void dropAttachments() {
+            if (attachments != null) {
+                attachments.forEach(ByteBuf::release);
+                attachments = null;
+                binaryEvent = null;
+            }
+        }
     }
 
     static String newId() {
@@ -163,11 +182,7 @@ public final class SocketIoDialect implements Dialect {
         if (transport == null || !"websocket".equals(transport.get(0))) {
             return EngineIo.error(alloc, EngineIo.UNKNOWN_TRANSPORT);
         }
-        List<String> sid = query.parameters().get("sid");
-        if (sid != null && polling.get(sid.get(0)) == null) {
-            return EngineIo.error(alloc, EngineIo.UNKNOWN_SID);
-        }
-        return null;
+        return null; // a sid with no polling session to upgrade is closed right after the handshake, as the reference does
     }
 
     @Override
@@ -177,6 +192,10 @@ public final class SocketIoDialect implements Dialect {
         Session s = peer.session;
         s.nextPingNanos = s.openedNanos + settings.pingInterval().toNanos();
         PollingSession from = polling.get(c.pathParameter());
+        if (c.pathParameter() != null && (from == null || from.upgrading)) {
+            c.close(Disconnect.NORMAL); // no such session, or another WebSocket is upgrading it
+            return;
+        }
         if (from != null) {
             s.upgradingFrom = from; // §7 upgrade: the client probes, then sends 5; no OPEN on this transport
             s.nextPingNanos = Long.MAX_VALUE;
@@ -264,15 +283,7 @@ public final class SocketIoDialect implements Dialect {
      */
     void heartbeat(SioPeer peer, long now) {
         Session s = peer.session();
-        if (peer.isClosing() || s.upgradingFrom != null) {
-            return;
-        }
-        if (s.namespaces.isEmpty() && now - s.openedNanos > settings.connectTimeout().toNanos()) {
-            peer.close(Disconnect.CONNECT_TIMEOUT);
-            return;
-        }
-        if (peer instanceof PollingSession ps && System.currentTimeMillis() > ps.deadlineMillis()) {
-            peer.close(Disconnect.TOKEN_EXPIRED);
+        if (peer.isClosing() || s.upgradingFrom != null || overdue(peer, now)) {
             return;
         }
         if (s.pingSentNanos != 0) {
@@ -288,6 +299,23 @@ public final class SocketIoDialect implements Dialect {
         }
     }
 
+    /**
+     * Closes a session that never sent CONNECT within connectTimeout (not on the bare Engine.IO server), or a
+     * polling session past its token's expiry (§8.2; WebSocket connections have the sweep for that). True if closed.
+     */
+    boolean overdue(SioPeer peer, long now) {
+        Session s = peer.session();
+        if (!engineOnly && s.namespaces.isEmpty() && now - s.openedNanos > settings.connectTimeout().toNanos()) {
+            peer.close(Disconnect.CONNECT_TIMEOUT);
+            return true;
+        }
+        if (peer instanceof PollingSession ps && System.currentTimeMillis() > ps.deadlineMillis()) {
+            peer.close(Disconnect.TOKEN_EXPIRED);
+            return true;
+        }
+        return false;
+    }
+
     @Override
     public void onText(Connection c, ByteBuf utf8) {
         handle((WsPeer) c.attachment(), utf8.toString(StandardCharsets.UTF_8), true);
@@ -301,19 +329,35 @@ public final class SocketIoDialect implements Dialect {
             return;
         }
         switch (text.charAt(0)) {
-            case '3' -> s.pingSentNanos = 0; // pong
+            case '3' -> {
+                if (peer instanceof PollingSession ps) {
+                    ps.pong();
+                } else {
+                    s.pingSentNanos = 0;
+                }
+            }
+            case 'b' -> {
+                if (engineOnly && !websocket) {
+                    peer.send(text); // the bare Engine.IO echo: a base64 binary message back as it came
+                } else {
+                    peer.close(Disconnect.PROTOCOL_ERROR);
+                }
+            }
             case '2' -> {
                 // a client ping: over WebSocket the upgrade probe, answered with its payload
                 if (websocket && "2probe".equals(text) && s.upgradingFrom != null) {
                     PollingSession from = s.upgradingFrom;
-                    from.execute(() -> {
-                        from.upgrading = true;
-                        from.send("6"); // ends a waiting poll so the client can pause polling
-                    });
+                    from.execute(from::probed); // a waiting poll ends with a noop so the client can pause polling
                 }
                 peer.send("3" + text.substring(1));
             }
-            case '4' -> onMessage(peer, s, text.substring(1));
+            case '4' -> {
+                if (engineOnly) {
+                    peer.send(text); // the bare Engine.IO echo server of the conformance profile (§7)
+                } else {
+                    onMessage(peer, s, text.substring(1));
+                }
+            }
             case '5' -> {
                 if (websocket && s.upgradingFrom != null) {
                     upgrade((WsPeer) peer);
@@ -339,6 +383,7 @@ public final class SocketIoDialect implements Dialect {
         Session s = peer.session;
         PollingSession from = s.upgradingFrom;
         s.upgradingFrom = null;
+        polling.remove(from.session.sid, from); // from now on requests with this sid get 400, as the reference does
         c.hold();
         from.execute(() -> {
             PollingSession.State state = from.state();
@@ -385,11 +430,45 @@ public final class SocketIoDialect implements Dialect {
     /** Binary frames only carry attachments of binary packets, which Herald refuses: dropped, never 1003. */
     @Override
     public void onBinary(Connection c, ByteBuf data) {
+        if (engineOnly) {
+            c.channel().writeAndFlush(new io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame(data.retainedDuplicate()));
+            return; // the bare Engine.IO echo
+        }
         Session s = ((WsPeer) c.attachment()).session;
+        if (s.binaryEvent != null) {
+            s.attachments.add(data.retainedDuplicate());
+            if (s.attachments.size() == s.binaryEvent.attachments()) {
+                echoBinary(c, s);
+            }
+            return;
+        }
         if (s.attachmentsToDrop > 0) {
             s.attachmentsToDrop--;
         } else {
             c.close(Disconnect.PROTOCOL_ERROR); // a binary frame nobody announced
+        }
+    }
+
+    /** §7 profile: {@code message} back as {@code message-back}, {@code message-with-ack} acknowledged, attachments and all. */
+    private static void echoBinary(Connection c, Session s) {
+        SioPacket p = s.binaryEvent;
+        List<ByteBuf> attachments = s.attachments;
+        s.binaryEvent = null;
+        s.attachments = null;
+        String head = p.attachments() + "-" + prefix(p.namespace());
+        String args = p.eventArgs();
+        String text;
+        if ("message".equals(p.eventName())) {
+            text = "45" + head + "[\"message-back\"" + (args.isEmpty() ? "" : "," + args) + "]";
+        } else if ("message-with-ack".equals(p.eventName()) && p.ackId() >= 0) {
+            text = "46" + head + p.ackId() + "[" + args + "]";
+        } else {
+            attachments.forEach(ByteBuf::release);
+            return;
+        }
+        c.send(TextFrames.text(c.channel().alloc(), text.getBytes(StandardCharsets.UTF_8)));
+        for (ByteBuf a : attachments) {
+            c.channel().writeAndFlush(new io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame(a));
         }
     }
 
@@ -405,7 +484,17 @@ public final class SocketIoDialect implements Dialect {
             case SioPacket.CONNECT -> connect(peer, s, p);
             case SioPacket.DISCONNECT -> disconnect(peer, s, p.namespace());
             case SioPacket.EVENT -> event(peer, s, p);
-            case SioPacket.BINARY_EVENT, SioPacket.BINARY_ACK -> s.attachmentsToDrop += p.attachments();
+            case SioPacket.BINARY_EVENT -> {
+                if (settings.conformance() && peer instanceof WsPeer ws && s.namespaces.contains(p.namespace())
+                        && p.attachments() > 0 && s.binaryEvent == null) {
+                    s.binaryEvent = p; // §7 profile: echoed once its attachments arrived
+                    s.attachments = new ArrayList<>(p.attachments());
+                    ws.c.channel().closeFuture().addListener(f -> ws.c.execute(s::dropAttachments));
+                } else {
+                    s.attachmentsToDrop += p.attachments();
+                }
+            }
+            case SioPacket.BINARY_ACK -> s.attachmentsToDrop += p.attachments();
             default -> {
                 // ACKs of events we never asked to be acknowledged
             }
@@ -421,7 +510,18 @@ public final class SocketIoDialect implements Dialect {
         if (settings.conformance()) {
             connected(peer, s, ns, CompletableFuture.completedFuture(null));
             String auth = p.payload() != null ? p.payload() : "{}";
-            peer.send("42" + prefix(ns) + "[\"auth\"," + auth + "]"); // §7 profile: emit the handshake auth back
+            String emit = "42" + prefix(ns) + "[\"auth\"," + auth + "]"; // §7 profile: the handshake auth back
+            if (peer instanceof WsPeer ws) {
+                // In a write of its own, as the reference's separate emit is: the suite's client reads
+                // message by message and would miss a second one that came in the same read.
+                ws.c.channel().eventLoop().schedule(() -> {
+                    if (!ws.isClosing()) {
+                        peer.send(emit);
+                    }
+                }, 20, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } else {
+                peer.send(emit);
+            }
             return;
         }
         Principal current = peer.principal();
