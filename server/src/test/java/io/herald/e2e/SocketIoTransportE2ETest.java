@@ -100,6 +100,33 @@ class SocketIoTransportE2ETest {
     }
 
     @Test
+    void aStalledWebSocketGetsForceSyncThenCloses4408() {
+        String padding = "x".repeat(2000);
+        try (WsTestClient ws = WsTestClient.connect(server.ws("/socket.io/?EIO=4&transport=websocket&token="
+                + server.userToken("ivy")))) {
+            assertTrue(ws.next().startsWith("0{"));
+            ws.send("40");
+            assertTrue(ws.next().startsWith("40{"));
+            ws.pauseReading();
+            for (int b = 0; b < 20; b++) {
+                StringBuilder batch = new StringBuilder("{\"events\":[");
+                for (int i = 0; i < 500; i++) {
+                    batch.append(i == 0 ? "" : ",").append("{\"topic\":\"user:ivy\",\"event_type\":\"n\",\"data\":{\"pad\":\"")
+                            .append(padding).append("\"}}");
+                }
+                server.publish(batch.append("]}").toString());
+            }
+            ws.resumeReading();
+            String last;
+            do {
+                last = ws.next(Duration.ofSeconds(20));
+            } while (last.startsWith("42[\"n\"") || last.equals("2"));
+            assertEquals("42[\"force_sync\"]", last);
+            assertEquals(4408, ws.awaitClose().code());
+        }
+    }
+
+    @Test
     void badRequestsGetTheReferenceErrors() {
         HttpResponse<String> v3 = get("EIO=3&transport=polling");
         assertEquals(400, v3.statusCode());
