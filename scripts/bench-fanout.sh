@@ -23,7 +23,8 @@
 #   --duration D            measured duration passed to the load client (default 30s; --quick 5s)
 #   --payload BYTES         event payload size (default 256)
 #   --herald-dialect D      how the load client speaks to Herald (and herald-redis): realtime (default),
-#                           channels (§6 /ws) or sync
+#                           channels (§6 /ws), sync, or socketio (§7, the peers' dialect: the same clients
+#                           against Herald, Socket.IO and netty-socketio)
 #   --warmup D              fanout: publish this long before the measured duration, and leave it out of the
 #                           latency figures (default 0s: cold start included)
 #   --results DIR           where runs are kept (default target/bench-fanout/<UTC time>)
@@ -116,7 +117,7 @@ declare -A port=(
 )
 redis_b_port=$(( ${port[herald-redis]} + 1 ))   # instance B of herald-redis, where events are published
 redis_port=$(( ${port[herald-redis]} + 2 ))     # its redis-server
-[[ $herald_dialect =~ ^(realtime|channels|sync)$ ]] || die "--herald-dialect must be realtime, channels or sync"
+[[ $herald_dialect =~ ^(realtime|channels|sync|socketio)$ ]] || die "--herald-dialect must be realtime, channels, sync or socketio"
 declare -A dialect=([herald]=$herald_dialect [socketio]=socketio [netty-socketio]=socketio [bare]=raw [herald-redis]=$herald_dialect)
 for s in "${server_list[@]}"; do [[ -v "port[$s]" ]] || die "no server '$s' (herald, socketio, netty-socketio, bare, herald-redis)"; done
 

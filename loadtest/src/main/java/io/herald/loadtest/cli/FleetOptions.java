@@ -66,7 +66,11 @@ public final class FleetOptions {
     Path report;
 
     Topics topicSet() {
-        return new Topics(topics, dialect == Dialect.CHANNELS ? "channel:" : "share:");
+        // Herald's Socket.IO endpoint (§7) delivers user:{sub} topics: with a secret (Herald, not a peer),
+        // every client of topic k is user t<k>.
+        String kind = dialect == Dialect.CHANNELS ? "channel:"
+                : dialect == Dialect.SOCKETIO && jwtSecret != null ? "user:" : "share:";
+        return new Topics(topics, kind);
     }
 
     int threadCount() {

@@ -204,8 +204,9 @@ public final class Fleet implements SessionListener {
             boolean channels = settings.dialect() == Dialect.CHANNELS;
             List<String> grant = List.of(settings.topics().id(c.topic));
             List<String> devices = settings.dialect() == Dialect.SYNC ? List.of(Dialect.device(c.index)) : List.of();
-            c.token = signer.client("loadtest-" + c.index, channels ? List.of() : grant, devices,
-                    channels ? grant : List.of());
+            // Socket.IO clients of Herald receive user:{sub} events (§7): topic k's clients are all user t<k>.
+            String subject = settings.dialect() == Dialect.SOCKETIO ? settings.topics().id(c.topic) : "loadtest-" + c.index;
+            c.token = signer.client(subject, channels ? List.of() : grant, devices, channels ? grant : List.of());
         }
         return c.token;
     }
