@@ -143,6 +143,8 @@ public final class Gateway implements AutoCloseable {
         } catch (java.util.concurrent.ExecutionException e) {
             log.warn("broker {} failed to start: {}", broker.type(), e.getCause().toString());
         }
+        // after the broker is up: the relay subscribes its own channel (§7 polling without sticky sessions)
+        ((SocketIoDialect) dialects.get(Endpoint.SOCKETIO)).useRelay(broker);
         this.transport = new ServerTransport(Math.max(1, Runtime.getRuntime().availableProcessors()));
         try {
             this.address = transport.bind(config.bind(), config.port(),

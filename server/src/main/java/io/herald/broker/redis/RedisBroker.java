@@ -41,6 +41,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -71,6 +72,9 @@ public final class RedisBroker implements Broker {
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(2);
     private static final long REBALANCE_MILLIS = 1000;
 
+    /** Relay channels are {@code {prefix}eio:{tag}}; no topic starts so (§3 topics have their own prefixes). */
+    static final String RELAY = "eio:";
+    private final String relayPrefix;
     private final RedisEndpoints endpoints;
     private final String prefix;
     private final ClientResources resources;
@@ -96,6 +100,7 @@ public final class RedisBroker implements Broker {
     public RedisBroker(String brokerUrl, String prefix, String instanceId) {
         this.endpoints = RedisEndpoints.parse(brokerUrl);
         this.prefix = prefix;
+        this.relayPrefix = prefix + RELAY;
         this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "herald-redis");
@@ -254,6 +259,13 @@ public final class RedisBroker implements Broker {
             return;
         }
         String channelName = new String(channel, StandardCharsets.UTF_8);
+        if (channelName.startsWith(relayPrefix)) {
+            Consumer<byte[]> r = relayHandler;
+            if (r != null) {
+                r.accept(body);
+            }
+            return;
+        }
         Envelope e;
         try {
             e = parser.parseOne(body);
@@ -282,6 +294,32 @@ public final class RedisBroker implements Broker {
     /** Messages from Redis that were not valid envelopes for their channel. */
     public long rejectedMessages() {
         return rejected.get();
+    }
+
+    // --- relay to one instance (§7 long-polling without sticky sessions) ---
+
+    private volatile Consumer<byte[]> relayHandler;
+
+    @Override
+    public boolean relays() {
+        return true;
+    }
+
+    /** Subscribes {@code {prefix}eio:{tag}} like a topic, so it is restored after an outage like the others. */
+    @Override
+    public CompletionStage<Void> openRelay(String tag, Consumer<byte[]> handler) {
+        this.relayHandler = handler;
+        return firstSubscriber(RELAY + tag);
+    }
+
+    @Override
+    public CompletionStage<Void> relay(String tag, byte[] message) {
+        RedisClusterAsyncCommands<byte[], byte[]> cmd = commands;
+        if (cmd == null || !ready) {
+            return CompletableFuture.failedFuture(new BrokerUnavailableException("Redis is not connected"));
+        }
+        byte[] channel = (relayPrefix + tag).getBytes(StandardCharsets.UTF_8);
+        return (endpoints.cluster() ? cmd.spublish(channel, message) : cmd.publish(channel, message)).thenApply(n -> null);
     }
 
     // --- publishing ---

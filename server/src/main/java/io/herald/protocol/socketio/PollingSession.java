@@ -51,8 +51,7 @@ final class PollingSession implements Subscriber, SioPeer {
     private int queuedEvents;
     private Principal principal;
     private long deadlineMillis = Long.MAX_VALUE;
-    private ChannelHandlerContext pendingGet;
-    private boolean pendingKeepAlive;
+    private Reply pendingGet;
     private boolean closing;
     private boolean slow;
     /** Ending once the queue is polled. */
@@ -62,13 +61,14 @@ final class PollingSession implements Subscriber, SioPeer {
     volatile boolean upgrading;
     private ScheduledFuture<?> timer;
 
+    /** @param sidPrefix names this instance in the sid, so any instance can route a request for it (§7 relay) */
     PollingSession(SocketIoDialect dialect, ConnectionCore core, PollingTransport transport, EventExecutor loop,
-                   Principal upgradePrincipal) {
+                   Principal upgradePrincipal, String sidPrefix) {
         this.dialect = dialect;
         this.core = core;
         this.transport = transport;
         this.loop = loop;
-        this.session = new SocketIoDialect.Session();
+        this.session = new SocketIoDialect.Session(sidPrefix);
         this.principal = upgradePrincipal;
         this.session.upgradePrincipal = upgradePrincipal;
         schedulePing();
@@ -125,27 +125,26 @@ final class PollingSession implements Subscriber, SioPeer {
     // --- HTTP ---
 
     /** A GET: answered now when something waits, else held until something does. Two at once end the session. */
-    void poll(ChannelHandlerContext ctx, boolean keepAlive) {
+    void poll(Reply ctx) {
         if (!closing && pingTimedOut()) {
-            ctx.writeAndFlush(EngineIo.error(ctx.alloc(), EngineIo.UNKNOWN_SID)).addListener(ChannelFutureListener.CLOSE);
+            ctx.error(EngineIo.UNKNOWN_SID);
             return;
         }
         if (closing) {
             transport.forgetClosed(session.sid); // this was the poll on its way; the next request gets 400
-            respond(ctx, false, "6");
+            ctx.okAndClose("6");
             return;
         }
         if (pendingGet != null) {
-            ChannelHandlerContext other = pendingGet;
+            Reply other = pendingGet;
             pendingGet = null;
-            respond(other, false, "1");
-            ctx.writeAndFlush(EngineIo.error(ctx.alloc(), EngineIo.BAD_REQUEST)).addListener(ChannelFutureListener.CLOSE);
+            other.okAndClose("1");
+            ctx.error(EngineIo.BAD_REQUEST);
             close(Disconnect.PROTOCOL_ERROR); // "overlap from client", as the reference says
             return;
         }
         pendingGet = ctx;
-        pendingKeepAlive = keepAlive;
-        ctx.channel().closeFuture().addListener(f -> loop.execute(() -> {
+        ctx.onAbandoned(() -> loop.execute(() -> {
             if (pendingGet == ctx) {
                 pendingGet = null;
             }
@@ -154,9 +153,9 @@ final class PollingSession implements Subscriber, SioPeer {
     }
 
     /** A POST's packets, in order; answered {@code ok}, or 400 (and the session ends) when one is malformed. */
-    void post(ChannelHandlerContext ctx, boolean keepAlive, String body) {
+    void post(Reply ctx, String body) {
         if (closing || pingTimedOut()) {
-            ctx.writeAndFlush(EngineIo.error(ctx.alloc(), EngineIo.UNKNOWN_SID)).addListener(ChannelFutureListener.CLOSE);
+            ctx.error(EngineIo.UNKNOWN_SID);
             return;
         }
         List<String> packets = new ArrayList<>();
@@ -168,14 +167,14 @@ final class PollingSession implements Subscriber, SioPeer {
             }
             String packet = body.substring(start, end);
             if (packet.isEmpty() || "0123456b".indexOf(packet.charAt(0)) < 0) {
-                ctx.writeAndFlush(EngineIo.error(ctx.alloc(), EngineIo.BAD_REQUEST)).addListener(ChannelFutureListener.CLOSE);
+                ctx.error(EngineIo.BAD_REQUEST);
                 close(Disconnect.PROTOCOL_ERROR);
                 return;
             }
             packets.add(packet);
             start = end + 1;
         }
-        respond(ctx, keepAlive, "ok");
+        ctx.ok("ok");
         for (String packet : packets) {
             if (closing) {
                 break;
@@ -196,9 +195,9 @@ final class PollingSession implements Subscriber, SioPeer {
                 loop.schedule(() -> {
                     noopScheduled = false;
                     if (pendingGet != null && queue.isEmpty()) {
-                        ChannelHandlerContext ctx = pendingGet;
+                        Reply ctx = pendingGet;
                         pendingGet = null;
-                        respond(ctx, pendingKeepAlive, "6");
+                        ctx.ok("6");
                     }
                 }, 15, TimeUnit.MILLISECONDS);
             }
@@ -218,14 +217,56 @@ final class PollingSession implements Subscriber, SioPeer {
                 out.append((String) item);
             }
         }
-        ChannelHandlerContext ctx = pendingGet;
+        Reply ctx = pendingGet;
         pendingGet = null;
-        respond(ctx, pendingKeepAlive, out.toString());
+        ctx.ok(out.toString());
         if (slow) {
             close(Disconnect.SLOW_CONSUMER);
         } else if (closeAfterFlush != null) {
             close(closeAfterFlush);
         }
+    }
+
+    /**
+     * Where the answer to one polling request goes: the request's own channel, or (Redis relay, §7 without sticky
+     * sessions) another instance that forwarded it.
+     */
+    interface Reply {
+        void ok(String body);
+
+        /** 200 and the connection closes (a final answer such as a noop or close packet). */
+        void okAndClose(String body);
+
+        /** The reference's 400 with an Engine.IO error code; the connection closes. */
+        void error(int engineIoCode);
+
+        /** Runs {@code r} if the request goes away unanswered (its connection closed). */
+        void onAbandoned(Runnable r);
+    }
+
+    /** A request answered on its own channel. */
+    static Reply local(ChannelHandlerContext ctx, boolean keepAlive) {
+        return new Reply() {
+            @Override
+            public void ok(String body) {
+                respond(ctx, keepAlive, body);
+            }
+
+            @Override
+            public void okAndClose(String body) {
+                respond(ctx, false, body);
+            }
+
+            @Override
+            public void error(int code) {
+                ctx.writeAndFlush(EngineIo.error(ctx.alloc(), code)).addListener(ChannelFutureListener.CLOSE);
+            }
+
+            @Override
+            public void onAbandoned(Runnable r) {
+                ctx.channel().closeFuture().addListener(f -> r.run());
+            }
+        };
     }
 
     static void respond(ChannelHandlerContext ctx, boolean keepAlive, String body) {
@@ -329,9 +370,9 @@ final class PollingSession implements Subscriber, SioPeer {
         core.hub().unsubscribeAll(this);
         releaseQueue();
         if (pendingGet != null) {
-            ChannelHandlerContext ctx = pendingGet;
+            Reply ctx = pendingGet;
             pendingGet = null;
-            respond(ctx, false, "6"); // a noop ends the waiting poll; the next request learns the session is gone
+            ctx.okAndClose("6"); // a noop ends the waiting poll; the next request learns the session is gone
         }
         core.stats().connectionClosed(Endpoint.SOCKETIO, principal == null ? null : principal.subject());
     }
@@ -417,9 +458,9 @@ final class PollingSession implements Subscriber, SioPeer {
         queue.clear();
         queuedEvents = 0;
         if (pendingGet != null) {
-            ChannelHandlerContext ctx = pendingGet;
+            Reply ctx = pendingGet;
             pendingGet = null;
-            ctx.writeAndFlush(EngineIo.error(ctx.alloc(), EngineIo.UNKNOWN_SID)).addListener(ChannelFutureListener.CLOSE);
+            ctx.error(EngineIo.UNKNOWN_SID);
         }
         core.stats().connectionClosed(Endpoint.SOCKETIO, principal == null ? null : principal.subject());
         return left;

@@ -31,6 +31,7 @@ final class PollingTransport {
     private final SocketIoDialect dialect;
     private final TokenVerifier verifier;
     private volatile ConnectionCore core;
+    private final PollingRelay relay = new PollingRelay(this);
 
     PollingTransport(SocketIoDialect dialect, TokenVerifier verifier) {
         this.dialect = dialect;
@@ -39,6 +40,11 @@ final class PollingTransport {
 
     void useCore(ConnectionCore core) {
         this.core = core;
+    }
+
+    /** With a broker that relays (Redis), requests for other instances' sessions are forwarded there. */
+    void useRelay(io.herald.broker.Broker broker) {
+        relay.open(broker);
     }
 
     PollingSession get(String sid) {
@@ -57,6 +63,10 @@ final class PollingTransport {
 
     void forgetClosed(String sid) {
         closedByClient.remove(sid);
+    }
+
+    SocketIoSettings settings() {
+        return dialect.settings();
     }
 
     int size() {
@@ -85,6 +95,9 @@ final class PollingTransport {
             return;
         }
         PollingSession s = sessions.get(sidParam.get(0));
+        if (s == null && relay.forward(ctx, req, sidParam.get(0), keepAlive)) {
+            return; // another instance's session: the relay answers (§7 without sticky sessions)
+        }
         if (s == null) {
             Long closedAt = closedByClient.remove(sidParam.get(0));
             if (closedAt != null && System.nanoTime() - closedAt < CLOSE_GRACE_NANOS && HttpMethod.GET.equals(req.method())) {
@@ -95,7 +108,8 @@ final class PollingTransport {
             return;
         }
         if (HttpMethod.GET.equals(req.method())) {
-            s.execute(() -> s.poll(ctx, keepAlive));
+            PollingSession.Reply reply = PollingSession.local(ctx, keepAlive);
+            s.execute(() -> s.poll(reply));
         } else if (HttpMethod.POST.equals(req.method())) {
             if (req.content().readableBytes() > dialect.settings().maxPayload()) {
                 refuse(ctx, EngineIo.BAD_REQUEST);
@@ -103,7 +117,8 @@ final class PollingTransport {
                 return;
             }
             String body = req.content().toString(StandardCharsets.UTF_8); // copied: the router releases req
-            s.execute(() -> s.post(ctx, keepAlive, body));
+            PollingSession.Reply reply = PollingSession.local(ctx, keepAlive);
+            s.execute(() -> s.post(reply, body));
         } else {
             refuse(ctx, EngineIo.BAD_REQUEST);
         }
@@ -119,7 +134,7 @@ final class PollingTransport {
                 upgradePrincipal = null; // CONNECT may still bring a valid one (§7)
             }
         }
-        PollingSession s = new PollingSession(dialect, core, this, ctx.executor(), upgradePrincipal);
+        PollingSession s = new PollingSession(dialect, core, this, ctx.executor(), upgradePrincipal, relay.tag());
         sessions.put(s.session.sid, s);
         PollingSession.respond(ctx, keepAlive, dialect.openPacket(s.session.sid, true));
     }

@@ -78,6 +78,11 @@ public final class SocketIoDialect implements Dialect {
         polling.useCore(core);
     }
 
+    /** With a broker that relays (Redis): long-polling requests may land on any instance (§7). */
+    public void useRelay(io.herald.broker.Broker broker) {
+        polling.useRelay(broker);
+    }
+
     /** Open long-polling sessions. */
     public int pollingSessions() {
         return polling.size();
@@ -99,7 +104,16 @@ public final class SocketIoDialect implements Dialect {
 
     /** The Engine.IO session of one connection; touched on its loop only. */
     static final class Session {
-        final String sid = newId();
+        final String sid;
+
+        Session() {
+            this("");
+        }
+
+        Session(String sidPrefix) {
+            this.sid = sidPrefix + newId();
+        }
+
         final long openedNanos = System.nanoTime();
         long nextPingNanos;
         /** When the unanswered ping went out, or 0. */

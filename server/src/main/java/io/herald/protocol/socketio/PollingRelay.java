@@ -1,0 +1,235 @@
+package io.herald.protocol.socketio;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import io.herald.broker.Broker;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Engine.IO long-polling without sticky sessions (§7 with a Redis broker): a session's id starts with the tag of
+ * the instance that owns it ({@link #TAG_LENGTH} characters and a dot). A {@code GET} or {@code POST} that lands on
+ * another instance is forwarded through the broker to the owner's relay channel, served there by the session
+ * as if it had arrived locally, and the answer comes back the same way to be written on the original request.
+ * A WebSocket upgrade must reach the owner; elsewhere it is closed and the client simply keeps polling.
+ *
+ * <p>Messages are small JSON objects (jackson-core streaming): a request {@code {"q":id,"from":tag,"sid":..,
+ * "post":bool,"body":..}}, an answer {@code {"a":id,"kind":"ok|close|error","body":..,"code":n}}.
+ */
+final class PollingRelay {
+    private static final Logger log = LoggerFactory.getLogger(PollingRelay.class);
+    static final int TAG_LENGTH = 8;
+    private static final JsonFactory JSON = new JsonFactory();
+    /** A forwarded poll may be held until the owner's next ping, then the answer has to come back. */
+    private static final long EXTRA_WAIT_MILLIS = 5_000;
+
+    private final PollingTransport transport;
+    private final String tag;
+    private final AtomicLong ids = new AtomicLong();
+    private final ConcurrentHashMap<Long, Pending> pending = new ConcurrentHashMap<>();
+    private volatile Broker broker;
+
+    private record Pending(PollingSession.Reply reply, ScheduledFuture<?> timeout) {
+    }
+
+    PollingRelay(PollingTransport transport) {
+        this.transport = transport;
+        byte[] b = new byte[6];
+        new SecureRandom().nextBytes(b);
+        this.tag = Base64.getUrlEncoder().withoutPadding().encodeToString(b); // 8 characters
+    }
+
+    /** The sid prefix of this instance's sessions. */
+    String tag() {
+        return tag + ".";
+    }
+
+    void open(Broker b) {
+        if (!b.relays()) {
+            return;
+        }
+        this.broker = b;
+        b.openRelay(tag, this::received).whenComplete((ok, failure) -> {
+            if (failure != null) {
+                log.warn("socket.io polling relay not open yet: {}", failure.toString());
+            }
+        });
+    }
+
+    /** Forwards a request for another instance's session; false when the sid is not one (or there is no relay). */
+    boolean forward(ChannelHandlerContext ctx, FullHttpRequest req, String sid, boolean keepAlive) {
+        Broker b = broker;
+        if (b == null || sid.length() <= TAG_LENGTH || sid.charAt(TAG_LENGTH) != '.' || sid.startsWith(tag())) {
+            return false;
+        }
+        boolean post = HttpMethod.POST.equals(req.method());
+        if (!post && !HttpMethod.GET.equals(req.method())) {
+            return false;
+        }
+        String target = sid.substring(0, TAG_LENGTH);
+        long id = ids.incrementAndGet();
+        PollingSession.Reply reply = PollingSession.local(ctx, keepAlive);
+        long wait = post ? EXTRA_WAIT_MILLIS
+                : transport.settings().pingInterval().toMillis() + transport.settings().pingTimeout().toMillis() + EXTRA_WAIT_MILLIS;
+        ScheduledFuture<?> timeout = ctx.executor().schedule(() -> {
+            Pending p = pending.remove(id);
+            if (p != null) {
+                p.reply().error(EngineIo.BAD_REQUEST); // the owner is gone or cut off
+            }
+        }, wait, TimeUnit.MILLISECONDS);
+        pending.put(id, new Pending(reply, timeout));
+        String body = post ? req.content().toString(StandardCharsets.UTF_8) : null;
+        b.relay(target, json(g -> {
+            g.writeNumberField("q", id);
+            g.writeStringField("from", tag);
+            g.writeStringField("sid", sid);
+            g.writeBooleanField("post", post);
+            if (body != null) {
+                g.writeStringField("body", body);
+            }
+        })).whenComplete((ok, failure) -> {
+            if (failure != null) {
+                Pending p = pending.remove(id);
+                if (p != null) {
+                    p.timeout().cancel(false);
+                    p.reply().error(EngineIo.UNKNOWN_SID);
+                }
+            }
+        });
+        return true;
+    }
+
+    /** A relay message for this instance (broker thread). */
+    private void received(byte[] message) {
+        Long q = null;
+        Long a = null;
+        String from = null;
+        String sid = null;
+        String body = null;
+        String kind = null;
+        boolean post = false;
+        int code = EngineIo.BAD_REQUEST;
+        try (JsonParser p = JSON.createParser(message)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return;
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String f = p.currentName();
+                JsonToken t = p.nextToken();
+                switch (f) {
+                    case "q" -> q = p.getLongValue();
+                    case "a" -> a = p.getLongValue();
+                    case "from" -> from = p.getText();
+                    case "sid" -> sid = p.getText();
+                    case "post" -> post = t == JsonToken.VALUE_TRUE;
+                    case "body" -> body = p.getText();
+                    case "kind" -> kind = p.getText();
+                    case "code" -> code = p.getIntValue();
+                    default -> p.skipChildren();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            log.debug("socket.io relay: unreadable message dropped");
+            return;
+        }
+        if (a != null) {
+            answered(a, kind, body, code);
+        } else if (q != null && from != null && sid != null) {
+            serve(q, from, sid, post, body);
+        }
+    }
+
+    private void answered(long id, String kind, String body, int code) {
+        Pending p = pending.remove(id);
+        if (p == null) {
+            return; // timed out already
+        }
+        p.timeout().cancel(false);
+        switch (kind == null ? "" : kind) {
+            case "ok" -> p.reply().ok(body == null ? "" : body);
+            case "close" -> p.reply().okAndClose(body == null ? "" : body);
+            default -> p.reply().error(code);
+        }
+    }
+
+    /** Serves a forwarded request on the local session; the answer goes back to {@code from}. */
+    private void serve(long id, String from, String sid, boolean post, String body) {
+        PollingSession.Reply reply = new PollingSession.Reply() {
+            @Override
+            public void ok(String b) {
+                answer("ok", b, 0);
+            }
+
+            @Override
+            public void okAndClose(String b) {
+                answer("close", b, 0);
+            }
+
+            @Override
+            public void error(int code) {
+                answer("error", null, code);
+            }
+
+            @Override
+            public void onAbandoned(Runnable r) {
+                // the forwarding instance times out on its own
+            }
+
+            private void answer(String kind, String b, int code) {
+                Broker br = broker;
+                if (br != null) {
+                    br.relay(from, json(g -> {
+                        g.writeNumberField("a", id);
+                        g.writeStringField("kind", kind);
+                        if (b != null) {
+                            g.writeStringField("body", b);
+                        }
+                        g.writeNumberField("code", code);
+                    }));
+                }
+            }
+        };
+        PollingSession s = transport.get(sid);
+        if (s == null) {
+            reply.error(EngineIo.UNKNOWN_SID);
+        } else if (post) {
+            String b = body == null ? "" : body;
+            s.execute(() -> s.post(reply, b));
+        } else {
+            s.execute(() -> s.poll(reply));
+        }
+    }
+
+    private interface Fields {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    private static byte[] json(Fields fields) {
+        try (ByteArrayBuilder out = new ByteArrayBuilder(128)) {
+            try (JsonGenerator g = JSON.createGenerator(out)) {
+                g.writeStartObject();
+                fields.write(g);
+                g.writeEndObject();
+            }
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package io.herald.e2e;
+
+import io.herald.config.ConfigKey;
+import io.herald.testing.RedisServer;
+import io.herald.testing.TestServer;
+import io.herald.testing.WsTestClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * §7 with a Redis broker and no sticky sessions: a long-polling session opened on instance A is served whichever
+ * instance each of its requests lands on; every event arrives, in order, once.
+ */
+class SocketIoRelayE2ETest {
+    static RedisServer redis;
+    static TestServer a;
+    static TestServer b;
+
+    @BeforeAll
+    static void start() {
+        redis = RedisServer.start();
+        a = TestServer.start(c -> c.set(ConfigKey.BROKER, redis.url()).set(ConfigKey.INSTANCE_ID, "a"));
+        b = TestServer.start(c -> c.set(ConfigKey.BROKER, redis.url()).set(ConfigKey.INSTANCE_ID, "b"));
+    }
+
+    @AfterAll
+    static void stop() {
+        for (AutoCloseable c : new AutoCloseable[] {a, b, redis}) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception ignored) {
+                // best effort
+            }
+        }
+    }
+
+    static HttpResponse<String> get(TestServer s, String query) {
+        return TestServer.send(HttpRequest.newBuilder(URI.create(s.http("/socket.io/?" + query)))
+                .timeout(Duration.ofSeconds(30)).GET().build());
+    }
+
+    static HttpResponse<String> post(TestServer s, String query, String body) {
+        return TestServer.send(HttpRequest.newBuilder(URI.create(s.http("/socket.io/?" + query)))
+                .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(body)).build());
+    }
+
+    @Test
+    void requestsAlternatingBetweenInstancesLoseNothing() {
+        HttpResponse<String> open = get(a, "EIO=4&transport=polling&token=" + a.userToken("kim"));
+        String sid = WsTestClient.json(open.body().substring(1)).get("sid").asText();
+        String q = "EIO=4&transport=polling&sid=" + sid;
+        assertEquals("ok", post(b, q, "40").body(), "a POST relayed from B to A");
+        assertTrue(get(b, q).body().startsWith("40{"), "a poll relayed from B to A");
+
+        int events = 60;
+        for (int i = 0; i < events; i++) {
+            (i % 2 == 0 ? a : b).publish("{\"topic\":\"user:kim\",\"event_type\":\"n\",\"data\":" + i + "}");
+        }
+        List<String> got = new ArrayList<>();
+        int request = 0;
+        while (got.size() < events && request < 200) {
+            TestServer via = request++ % 2 == 0 ? b : a;
+            HttpResponse<String> r = get(via, q);
+            assertEquals(200, r.statusCode(), r.body());
+            for (String packet : r.body().split("\u001e")) {
+                if (packet.equals("2")) {
+                    assertEquals("ok", post(via, q, "3").body());
+                } else if (packet.startsWith("42")) {
+                    got.add(packet);
+                }
+            }
+        }
+        for (int i = 0; i < events; i++) {
+            assertEquals("42[\"n\"," + i + "]", got.get(i), "in order, none lost, none twice");
+        }
+        assertEquals(events, got.size());
+
+        // Unknown sessions are refused everywhere; a WebSocket upgrade away from the owner is closed, so the
+        // client keeps polling.
+        assertEquals(400, get(b, "EIO=4&transport=polling&sid=nope").statusCode());
+        try (WsTestClient ws = WsTestClient.connect(b.ws("/socket.io/?EIO=4&transport=websocket&sid=" + sid))) {
+            assertTrue(ws.awaitClose().code() > 0);
+        }
+        a.publish("{\"topic\":\"user:kim\",\"event_type\":\"still\"}");
+        String body = get(b, q).body();
+        while (body.equals("2")) {
+            post(b, q, "3");
+            body = get(b, q).body();
+        }
+        assertEquals("42[\"still\"]", body, "the session goes on polling");
+    }
+}
