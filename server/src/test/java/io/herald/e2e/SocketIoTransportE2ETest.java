@@ -127,6 +127,52 @@ class SocketIoTransportE2ETest {
     }
 
     @Test
+    void everyTokenSourceOfTheUpgradeWorks() {
+        // §2 for Socket.IO: Authorization, x-immich-user-token, the token query and the immich_access_token cookie
+        String[][] sources = {
+            {"authorization", "Bearer " + server.userToken("lee")},
+            {"x-immich-user-token", server.userToken("lee")},
+            {"cookie", "theme=dark; immich_access_token=" + server.userToken("lee")},
+        };
+        for (String[] source : sources) {
+            io.netty.handler.codec.http.HttpHeaders h = new io.netty.handler.codec.http.DefaultHttpHeaders().set(source[0], source[1]);
+            try (WsTestClient ws = WsTestClient.connect(server.ws("/api/socket.io/?EIO=4&transport=websocket"), h)) {
+                assertTrue(ws.next().startsWith("0{"));
+                ws.send("40");
+                assertTrue(ws.next().startsWith("40{"), source[0]);
+            }
+        }
+        try (WsTestClient ws = WsTestClient.connect(server.ws("/socket.io?EIO=4&transport=websocket&token=" + server.userToken("lee")))) {
+            assertTrue(ws.next().startsWith("0{"));
+            ws.send("40");
+            assertTrue(ws.next().startsWith("40{"), "token query, path without the trailing slash");
+        }
+        try (WsTestClient ws = WsTestClient.connect(server.ws("/socket.io/?EIO=4&transport=websocket"))) {
+            assertTrue(ws.next().startsWith("0{"));
+            ws.send("40");
+            assertEquals("44{\"message\":\"unauthorized\"}", ws.next(), "no token anywhere");
+            assertEquals(4401, ws.awaitClose().code());
+        }
+    }
+
+    @Test
+    void binaryPacketsAreReadAndTheirAttachmentsDropped() {
+        try (WsTestClient ws = WsTestClient.connect(server.ws("/socket.io/?EIO=4&transport=websocket&token=" + server.userToken("max")))) {
+            assertTrue(ws.next().startsWith("0{"));
+            ws.send("40");
+            assertTrue(ws.next().startsWith("40{"));
+            ws.send("451-[\"upload\",{\"_placeholder\":true,\"num\":0}]");
+            ws.sendFrame(new io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame(io.netty.buffer.Unpooled.wrappedBuffer(new byte[] {9})));
+            server.publish("{\"topic\":\"user:max\",\"event_type\":\"still_open\"}");
+            String f = ws.next();
+            while (f.equals("2")) {
+                f = ws.next();
+            }
+            assertEquals("42[\"still_open\"]", f, "the connection stays open and delivers");
+        }
+    }
+
+    @Test
     void badRequestsGetTheReferenceErrors() {
         HttpResponse<String> v3 = get("EIO=3&transport=polling");
         assertEquals(400, v3.statusCode());

@@ -353,8 +353,10 @@ public final class SocketIoDialect implements Dialect {
             case 'b' -> {
                 if (engineOnly && !websocket) {
                     peer.send(text); // the bare Engine.IO echo: a base64 binary message back as it came
+                } else if (s.attachmentsToDrop > 0) {
+                    s.attachmentsToDrop--; // a polling attachment of a binary packet we refused
                 } else {
-                    peer.close(Disconnect.PROTOCOL_ERROR);
+                    peer.close(Disconnect.PROTOCOL_ERROR); // binary data nobody announced
                 }
             }
             case '2' -> {
