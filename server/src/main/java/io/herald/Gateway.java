@@ -130,6 +130,7 @@ public final class Gateway implements AutoCloseable {
             public void onRecovered(Set<String> topics) {
                 log.info("broker recovered: force_sync for {} topics", topics.size());
                 connections.forceSync(topics);
+                ((SocketIoDialect) dialects.get(Endpoint.SOCKETIO)).forceSync(topics); // long-polling sessions
             }
         }).toCompletableFuture();
         broker.reportInstance(() -> StatsApi.snapshot(config.instanceId(), stats, hub, broker));

@@ -84,6 +84,23 @@ class SocketIoConformanceE2ETest {
     }
 
     @Test
+    void anAbandonedPollingSessionEndsAfterPingIntervalPlusPingTimeout() throws Exception {
+        int before = server.gateway().stats().connections(io.herald.protocol.Endpoint.SOCKETIO);
+        HttpResponse<String> open = TestServer.send(HttpRequest.newBuilder(
+                URI.create(server.http("/socket.io/?EIO=4&transport=polling"))).GET().build());
+        String sid = WsTestClient.json(open.body().substring(1)).get("sid").asText();
+        assertEquals(before + 1, server.gateway().stats().connections(io.herald.protocol.Endpoint.SOCKETIO));
+        // nobody polls: the ping waits in the queue, its timeout ends the session (and frees what it held)
+        long deadline = System.nanoTime() + 3_000_000_000L;
+        while (server.gateway().stats().connections(io.herald.protocol.Endpoint.SOCKETIO) > before && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(before, server.gateway().stats().connections(io.herald.protocol.Endpoint.SOCKETIO));
+        assertEquals(400, TestServer.send(HttpRequest.newBuilder(URI.create(
+                server.http("/socket.io/?EIO=4&transport=polling&sid=" + sid))).GET().build()).statusCode());
+    }
+
+    @Test
     void messageIsEchoedAsMessageBackAndMessageWithAckIsAcknowledged() {
         try (WsTestClient ws = socket("/socket.io/")) {
             ws.send("40");

@@ -65,9 +65,15 @@ final class PollingRelay {
             return;
         }
         this.broker = b;
+        openRelay(b);
+    }
+
+    /** Until it succeeds: Redis may be away at start-up. */
+    private void openRelay(Broker b) {
         b.openRelay(tag, this::received).whenComplete((ok, failure) -> {
             if (failure != null) {
-                log.warn("socket.io polling relay not open yet: {}", failure.toString());
+                log.warn("socket.io polling relay not open yet ({}); retrying", failure.toString());
+                java.util.concurrent.CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS).execute(() -> openRelay(b));
             }
         });
     }

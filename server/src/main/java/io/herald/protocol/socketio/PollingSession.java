@@ -56,6 +56,8 @@ final class PollingSession implements Subscriber, SioPeer {
     private boolean slow;
     /** Ending once the queue is polled. */
     private Disconnect closeAfterFlush;
+    /** After the upgrade: the WebSocket connection that took over, for publications still on their way. */
+    private Connection handedTo;
     private boolean noopScheduled;
     /** A WebSocket probe succeeded: polls are answered at once (a noop when idle) so the client can upgrade. */
     volatile boolean upgrading;
@@ -247,24 +249,38 @@ final class PollingSession implements Subscriber, SioPeer {
     /** A request answered on its own channel. */
     static Reply local(ChannelHandlerContext ctx, boolean keepAlive) {
         return new Reply() {
+            private ChannelFutureListener abandoned;
+
             @Override
             public void ok(String body) {
+                answered();
                 respond(ctx, keepAlive, body);
             }
 
             @Override
             public void okAndClose(String body) {
+                answered();
                 respond(ctx, false, body);
             }
 
             @Override
             public void error(int code) {
+                answered();
                 ctx.writeAndFlush(EngineIo.error(ctx.alloc(), code)).addListener(ChannelFutureListener.CLOSE);
             }
 
             @Override
             public void onAbandoned(Runnable r) {
-                ctx.channel().closeFuture().addListener(f -> r.run());
+                abandoned = f -> r.run();
+                ctx.channel().closeFuture().addListener(abandoned);
+            }
+
+            /** A kept-alive connection carries many polls: each one's close listener goes once it is answered. */
+            private void answered() {
+                if (abandoned != null) {
+                    ctx.channel().closeFuture().removeListener(abandoned);
+                    abandoned = null;
+                }
             }
         };
     }
@@ -300,6 +316,12 @@ final class PollingSession implements Subscriber, SioPeer {
 
     @Override
     public boolean deliver(String topic, ByteBuf frame) {
+        if (handedTo != null) {
+            // A publication that chose its loops before the WebSocket joined the topic: it goes on to it (§7 upgrade).
+            Connection c = handedTo;
+            c.execute(() -> c.deliver(topic, frame));
+            return true;
+        }
         if (closing || slow || queuedEvents >= core.policy().sendBuffer()) {
             frame.release();
             core.stats().countDropped(1);
@@ -358,8 +380,18 @@ final class PollingSession implements Subscriber, SioPeer {
         if (why == Disconnect.NORMAL && pendingGet == null) {
             transport.closedByClient(session.sid); // a poll may be on its way: see PollingTransport
         }
-        if (!queue.isEmpty() && pendingGet == null && why != Disconnect.PROTOCOL_ERROR && closeAfterFlush == null) {
-            closeAfterFlush = why; // what is queued (say 44 unauthorized) still goes out with the next poll
+        if ((why == Disconnect.UNAUTHORIZED || why == Disconnect.SLOW_CONSUMER) && !queue.isEmpty()
+                && pendingGet == null && closeAfterFlush == null) {
+            // the last word (44 unauthorized, force_sync) still goes out with the next poll, if one comes in time
+            closeAfterFlush = why;
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            timer = loop.schedule(() -> {
+                closeAfterFlush = null;
+                releaseQueue(); // never polled
+                close(why);
+            }, dialect.settings().pingInterval().plus(dialect.settings().pingTimeout()).toMillis(), TimeUnit.MILLISECONDS);
             return;
         }
         closing = true;
@@ -421,6 +453,19 @@ final class PollingSession implements Subscriber, SioPeer {
         }
     }
 
+    /** §10 after a broker outage: {@code 42["force_sync"]} once if any of its topics may have missed events. */
+    void forceSync(Set<String> missed) {
+        if (closing) {
+            return;
+        }
+        for (String t : topics) {
+            if (missed.contains(t)) {
+                send("42[\"force_sync\"]");
+                return;
+            }
+        }
+    }
+
     // --- upgrade to WebSocket (§7) ---
 
     /** The client probed a WebSocket: polls end with a noop from now on. */
@@ -433,8 +478,9 @@ final class PollingSession implements Subscriber, SioPeer {
     record State(Principal principal, long deadlineMillis, List<String> topics, Set<String> namespaces) {
     }
 
+    /** Null when the session ended meanwhile: then there is nothing to take over. */
     State state() {
-        return new State(principal, deadlineMillis, List.copyOf(topics), Set.copyOf(session.namespaces));
+        return closing ? null : new State(principal, deadlineMillis, List.copyOf(topics), Set.copyOf(session.namespaces));
     }
 
     /**
@@ -442,7 +488,11 @@ final class PollingSession implements Subscriber, SioPeer {
      * packets nobody polled yet (control packets as Strings, events as held frames), in order. Pings are dropped:
      * the WebSocket heartbeat starts afresh.
      */
-    List<Object> handOver() {
+    List<Object> handOver(Connection to) {
+        if (closing) {
+            return null; // it ended meanwhile (ping timeout, client close): the WebSocket must not go on without it
+        }
+        handedTo = to;
         closing = true;
         if (timer != null) {
             timer.cancel(false);

@@ -69,6 +69,13 @@ final class PollingTransport {
         return dialect.settings();
     }
 
+    /** §10: every polling session subscribed to one of {@code topics} gets {@code force_sync}, on its own loop. */
+    void forceSync(java.util.Set<String> topics) {
+        for (PollingSession s : sessions.values()) {
+            s.execute(() -> s.forceSync(topics));
+        }
+    }
+
     int size() {
         return sessions.size();
     }
@@ -92,6 +99,14 @@ final class PollingTransport {
                 return;
             }
             handshake(ctx, req, query, keepAlive);
+            return;
+        }
+        if (HttpMethod.POST.equals(req.method()) && req.content().readableBytes() > dialect.settings().maxPayload()) {
+            refuse(ctx, EngineIo.BAD_REQUEST);
+            PollingSession big = sessions.get(sidParam.get(0));
+            if (big != null) {
+                big.execute(() -> big.close(io.herald.protocol.Disconnect.TOO_BIG));
+            }
             return;
         }
         PollingSession s = sessions.get(sidParam.get(0));

@@ -83,6 +83,11 @@ public final class SocketIoDialect implements Dialect {
         polling.useRelay(broker);
     }
 
+    /** §10 after a broker outage, for long-polling sessions (WebSocket connections get it from {@code Connections}). */
+    public void forceSync(java.util.Set<String> topics) {
+        polling.forceSync(topics);
+    }
+
     /** Open long-polling sessions. */
     public int pollingSessions() {
         return polling.size();
@@ -213,6 +218,13 @@ public final class SocketIoDialect implements Dialect {
         if (from != null) {
             s.upgradingFrom = from; // §7 upgrade: the client probes, then sends 5; no OPEN on this transport
             s.nextPingNanos = Long.MAX_VALUE;
+            c.channel().closeFuture().addListener(f -> c.execute(() -> {
+                if (s.upgradingFrom != null) { // this WebSocket died before the 5: polling goes on as before
+                    PollingSession p = s.upgradingFrom;
+                    s.upgradingFrom = null;
+                    p.execute(() -> p.upgrading = false);
+                }
+            }));
             return;
         }
         peer.send(openPacket(s.sid, false));
@@ -404,8 +416,12 @@ public final class SocketIoDialect implements Dialect {
         from.execute(() -> {
             PollingSession.State state = from.state();
             c.execute(() -> {
-                if (c.isClosing()) {
+                if (c.isClosing() || state == null) {
                     c.release(List.of());
+                    from.execute(() -> from.close(Disconnect.GOING_AWAY)); // no transport left for this session
+                    if (state == null) {
+                        c.close(Disconnect.NORMAL);
+                    }
                     return;
                 }
                 if (state.principal() != null) {
@@ -419,8 +435,13 @@ public final class SocketIoDialect implements Dialect {
                     }
                 }
                 from.execute(() -> {
-                    List<Object> left = from.handOver();
+                    List<Object> left = from.handOver(c);
                     c.execute(() -> {
+                        if (left == null) {
+                            c.release(List.of());
+                            c.close(Disconnect.NORMAL);
+                            return;
+                        }
                         List<Connection.Held> events = new ArrayList<>();
                         for (Object o : left) {
                             if (o instanceof Connection.Held h) {
