@@ -169,6 +169,31 @@ final class NodeSubscriptions {
         flush();
     }
 
+    /**
+     * Takes over a topic that moved here from another master (cluster re-routing): wanted, with its unconfirmed
+     * promises, and marked dropped so that its confirmation is reported as a recovery (§10: events may have
+     * passed while it moved), even if this node is not connected yet.
+     */
+    void takeOver(String topic, List<CompletableFuture<Void>> waiting) {
+        Entry e = topics.computeIfAbsent(topic, t -> new Entry());
+        e.wanted = true;
+        e.dropped = true;
+        if (!waiting.isEmpty()) {
+            (e.waiting == null ? e.waiting = new ArrayList<>(waiting.size()) : e.waiting).addAll(waiting);
+        }
+        if (e.state == State.SUBSCRIBED) {
+            e.dropped = false;
+            if (e.waiting != null) {
+                e.waiting.forEach(p -> p.complete(null));
+                e.waiting = null;
+            }
+            events.recovered(Set.of(topic));
+            return;
+        }
+        reconcile(topic, e);
+        flush();
+    }
+
     /** The hub no longer wants {@code topic}. */
     void unwant(String topic) {
         Entry e = topics.get(topic);

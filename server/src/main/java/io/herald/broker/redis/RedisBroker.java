@@ -454,21 +454,9 @@ public final class RedisBroker implements Broker {
                 continue;
             }
             topicNode.put(topic, to);
-            CompletableFuture<Void> confirmed = new CompletableFuture<>();
-            to.want(topic, confirmed);
-            confirmed.whenCompleteAsync((ok, failure) -> {
-                waiting.forEach(p -> {
-                    if (failure == null) {
-                        p.complete(null);
-                    } else {
-                        p.completeExceptionally(failure);
-                    }
-                });
-                Listener l = listener;
-                if (failure == null && l != null && topicNode.get(topic) == to) {
-                    l.onRecovered(Set.of(topic));
-                }
-            }, thread);
+            // Taken over as dropped: its confirmation on the new master, whenever that master is connected, tells
+            // its connections to resync (§10), and the waiting promises wait for it rather than fail.
+            to.takeOver(topic, waiting);
             log.info("redis cluster: topic {} moved from {} to {}", topic, from.uri().getPort(), to.uri().getPort());
         }
         nodes.entrySet().removeIf(en -> {
