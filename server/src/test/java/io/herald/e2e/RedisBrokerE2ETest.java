@@ -1,13 +1,11 @@
 package io.herald.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.herald.config.ConfigKey;
-import io.herald.testing.RedisServer;
+import io.herald.testing.TwoInstancesOnRedis;
 import io.herald.testing.TestServer;
 import io.herald.testing.WsTestClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -29,33 +27,12 @@ import static org.junit.jupiter.api.Assertions.fail;
  * in order; each instance is subscribed in Redis to exactly what its clients listen to, in batches.
  */
 class RedisBrokerE2ETest {
-    static RedisServer redis;
-    static TestServer a;
-    static TestServer b;
-
-    @BeforeAll
-    static void start() {
-        redis = RedisServer.start();
-        a = TestServer.start(c -> c.set(ConfigKey.BROKER, redis.url()).set(ConfigKey.INSTANCE_ID, "a"));
-        b = TestServer.start(c -> c.set(ConfigKey.BROKER, redis.url()).set(ConfigKey.INSTANCE_ID, "b"));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (a != null) {
-            a.close();
-        }
-        if (b != null) {
-            b.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
-    }
+    @RegisterExtension
+    static final TwoInstancesOnRedis on = new TwoInstancesOnRedis();
 
     @Test
     void eventsPublishedOnBReachAClientOfAInOrderAndSoDoesABackendsOwnPublish() {
-        try (WsTestClient ws = realtime(a, "alice", "s1")) {
+        try (WsTestClient ws = realtime(on.a(), "alice", "s1")) {
             for (int batch = 0; batch < 5; batch++) {
                 StringBuilder body = new StringBuilder("{\"events\":[");
                 for (int i = 0; i < 100; i++) {
@@ -63,11 +40,11 @@ class RedisBrokerE2ETest {
                     body.append(i == 0 ? "" : ",").append("{\"topic\":\"share:s1\",\"event_type\":\"file_created\",\"data\":{\"n\":")
                             .append(n).append("}}");
                 }
-                HttpResponse<String> r = b.post("/api/v1/publish", b.publisherToken(), body.append("]}").toString());
+                HttpResponse<String> r = on.b().post("/api/v1/publish", on.b().publisherToken(), body.append("]}").toString());
                 assertEquals(202, r.statusCode(), r.body());
             }
             // §3 Redis ingress: a backend PUBLISHes the envelope itself.
-            redis.with(r -> r.publish("herald:share:s1",
+            on.redis().with(r -> r.publish("herald:share:s1",
                     "{\"topic\":\"share:s1\",\"event_type\":\"file_deleted\",\"data\":{\"id\":\"f1\"}}"));
             for (int n = 0; n < 500; n++) {
                 JsonNode e = ws.nextJson();
@@ -80,7 +57,7 @@ class RedisBrokerE2ETest {
 
     /** Topic channels only: each instance also holds its Socket.IO polling relay channel (§7), {@code herald:eio:<tag>}. */
     static Set<String> topicChannels() {
-        Set<String> out = new HashSet<>(redis.channels());
+        Set<String> out = new HashSet<>(on.redis().channels());
         out.removeIf(c -> c.startsWith("herald:eio:"));
         return out;
     }
@@ -88,21 +65,21 @@ class RedisBrokerE2ETest {
     @Test
     void anInstanceIsSubscribedInRedisToExactlyWhatItsClientsListenTo() throws Exception {
         awaitTrue(() -> topicChannels().isEmpty(), "no client, no subscription");
-        assertEquals(2, redis.channels().stream().filter(c -> c.startsWith("herald:eio:")).count(),
+        assertEquals(2, on.redis().channels().stream().filter(c -> c.startsWith("herald:eio:")).count(),
                 "one relay channel per instance, nothing else");
-        try (WsTestClient ws = realtime(a, "bob", "s2")) {
-            assertEquals(1, redis.numsub("herald:share:s2"), "A only; B has no client on s2");
+        try (WsTestClient ws = realtime(on.a(), "bob", "s2")) {
+            assertEquals(1, on.redis().numsub("herald:share:s2"), "A only; B has no client on s2");
             assertEquals(Set.of("herald:share:s2", "herald:user:bob", "herald:broadcast"), topicChannels(),
                     "nothing that no client asked for");
-            try (WsTestClient other = realtime(b, "carol", "s2")) {
-                assertEquals(2, redis.numsub("herald:share:s2"), "one subscription per instance, not per client");
-                try (WsTestClient third = realtime(a, "dave", "s2")) {
-                    assertEquals(2, redis.numsub("herald:share:s2"));
+            try (WsTestClient other = realtime(on.b(), "carol", "s2")) {
+                assertEquals(2, on.redis().numsub("herald:share:s2"), "one subscription per instance, not per client");
+                try (WsTestClient third = realtime(on.a(), "dave", "s2")) {
+                    assertEquals(2, on.redis().numsub("herald:share:s2"));
                 }
             }
             ws.send("{\"action\":\"unsubscribe\",\"share_id\":\"s2\"}");
             assertEquals("{\"type\":\"unsubscribed\",\"share_id\":\"s2\"}", ws.next());
-            awaitTrue(() -> redis.numsub("herald:share:s2") == 0, "the last client left: unsubscribed in Redis");
+            awaitTrue(() -> on.redis().numsub("herald:share:s2") == 0, "the last client left: unsubscribed in Redis");
             assertEquals(Set.of("herald:user:bob", "herald:broadcast"), topicChannels());
         }
         awaitTrue(() -> topicChannels().isEmpty(), "the last connection closed: nothing stays subscribed");
@@ -123,12 +100,12 @@ class RedisBrokerE2ETest {
                     ids[i] = "burst" + c + "-" + i;
                     cmds.add("{\"action\":\"subscribe\",\"share_id\":\"" + ids[i] + "\"}");
                 }
-                WsTestClient ws = WsTestClient.connect(a.ws("/api/v1/realtime/ws?token=" + a.userToken("erin", ids)));
+                WsTestClient ws = WsTestClient.connect(on.a().ws("/api/v1/realtime/ws?token=" + on.a().userToken("erin", ids)));
                 assertEquals("connected", ws.nextJson().get("type").asText());
                 open.add(ws);
                 commands.add(cmds);
             }
-            long before = redis.calls("subscribe");
+            long before = on.redis().calls("subscribe");
             for (int c = 0; c < clients; c++) {
                 open.get(c).sendAll(commands.get(c));
             }
@@ -140,13 +117,13 @@ class RedisBrokerE2ETest {
                     confirmed.add(r.get("share_id").asText());
                 }
             }
-            long used = redis.calls("subscribe") - before;
+            long used = on.redis().calls("subscribe") - before;
             // One command per round trip while subscribes keep coming: a few dozen on a busy 2-core box, never
             // one per subscriber (300).
             assertTrue(used <= 100, clients * perClient + " first subscribers took " + used + " SUBSCRIBE commands");
-            assertEquals(1, redis.numsub("herald:share:burst3-74"));
+            assertEquals(1, on.redis().numsub("herald:share:burst3-74"));
             // Every confirmation is a promise (§3): a share confirmed last receives what is published now.
-            b.publish("{\"topic\":\"share:burst3-74\",\"event_type\":\"x\"}");
+            on.b().publish("{\"topic\":\"share:burst3-74\",\"event_type\":\"x\"}");
             assertEquals("{\"type\":\"x\",\"share_id\":\"burst3-74\"}", open.get(3).next());
         } finally {
             open.forEach(WsTestClient::close);
@@ -155,8 +132,8 @@ class RedisBrokerE2ETest {
 
     @Test
     void redisMessagesThatAreNotEnvelopesOfTheirChannelAreDroppedAndDeliveryGoesOn() {
-        try (WsTestClient ws = realtime(a, "frank", "s4")) {
-            redis.with(r -> {
+        try (WsTestClient ws = realtime(on.a(), "frank", "s4")) {
+            on.redis().with(r -> {
                 r.publish("herald:share:s4", "not json");
                 r.publish("herald:share:s4", "{\"topic\":\"share:other\",\"event_type\":\"leak\"}");
                 r.publish("herald:share:s4", "{\"event_type\":\"no-topic\"}");
@@ -172,11 +149,11 @@ class RedisBrokerE2ETest {
 
     @Test
     void clusterStatsSumTheLiveInstances() throws Exception {
-        try (WsTestClient x = realtime(a, "gina", "s5"); WsTestClient y = realtime(b, "hank", "s5");
-             WsTestClient z = realtime(b, "ivan", "s6")) {
+        try (WsTestClient x = realtime(on.a(), "gina", "s5"); WsTestClient y = realtime(on.b(), "hank", "s5");
+             WsTestClient z = realtime(on.b(), "ivan", "s6")) {
             JsonNode[] stats = new JsonNode[1];
             awaitTrue(() -> {
-                HttpResponse<String> r = a.get("/api/v1/realtime/stats?scope=cluster", a.adminToken());
+                HttpResponse<String> r = on.a().get("/api/v1/realtime/stats?scope=cluster", on.a().adminToken());
                 assertEquals(200, r.statusCode(), r.body());
                 stats[0] = WsTestClient.json(r.body());
                 return stats[0].get("instances").size() == 2 && stats[0].get("connections").get("total").asInt() == 3;
@@ -190,9 +167,9 @@ class RedisBrokerE2ETest {
             Set<String> names = new HashSet<>();
             s.get("instances").forEach(i -> names.add(i.get("instance").asText()));
             assertEquals(Set.of("a", "b"), names);
-            HttpResponse<String> own = a.get("/api/v1/realtime/stats", a.adminToken());
+            HttpResponse<String> own = on.a().get("/api/v1/realtime/stats", on.a().adminToken());
             assertEquals(1, WsTestClient.json(own.body()).get("connections").get("total").asInt(), "without scope: this instance");
-            assertEquals(400, a.get("/api/v1/realtime/stats?scope=galaxy", a.adminToken()).statusCode());
+            assertEquals(400, on.a().get("/api/v1/realtime/stats?scope=galaxy", on.a().adminToken()).statusCode());
         }
     }
 

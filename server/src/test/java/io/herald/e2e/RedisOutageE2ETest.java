@@ -1,13 +1,11 @@
 package io.herald.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.herald.config.ConfigKey;
-import io.herald.testing.RedisServer;
+import io.herald.testing.TwoInstancesOnRedis;
 import io.herald.testing.TestServer;
 import io.herald.testing.WsTestClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -28,39 +26,18 @@ import static org.junit.jupiter.api.Assertions.fail;
  * subscribed sync and realtime connection gets {@code force_sync} for each of its shares, and delivery resumes.
  */
 class RedisOutageE2ETest {
-    static RedisServer redis;
-    static TestServer a;
-    static TestServer b;
-
-    @BeforeAll
-    static void start() {
-        redis = RedisServer.start();
-        a = TestServer.start(c -> c.set(ConfigKey.BROKER, redis.url()).set(ConfigKey.INSTANCE_ID, "a"));
-        b = TestServer.start(c -> c.set(ConfigKey.BROKER, redis.url()).set(ConfigKey.INSTANCE_ID, "b"));
-    }
-
-    @AfterAll
-    static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {a, b, redis}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception ignored) {
-                // best effort
-            }
-        }
-    }
+    @RegisterExtension
+    static final TwoInstancesOnRedis on = new TwoInstancesOnRedis();
 
     @Test
     void redisKilledAndRestartedUnderFanOut() throws Exception {
-        String syncToken = a.token("alice", List.of("s1", "s2"), List.of("d1"), List.of());
-        WsTestClient sync = WsTestClient.connect(a.ws("/api/v1/sync/ws/d1?token=" + syncToken));
+        String syncToken = on.a().token("alice", List.of("s1", "s2"), List.of("d1"), List.of());
+        WsTestClient sync = WsTestClient.connect(on.a().ws("/api/v1/sync/ws/d1?token=" + syncToken));
         sync.send("{\"type\":\"subscribe\"}");
         assertEquals("{\"type\":\"subscribed\",\"shares\":[\"s1\",\"s2\"]}", sync.next());
-        WsTestClient realtime = RealtimeE2ETestSupport.realtime(a, "bob", "s1", "s3");
-        WsTestClient onB = RealtimeE2ETestSupport.realtime(b, "carol", "s3");
-        assertEquals(200, a.get("/readyz", null).statusCode());
+        WsTestClient realtime = RealtimeE2ETestSupport.realtime(on.a(), "bob", "s1", "s3");
+        WsTestClient onB = RealtimeE2ETestSupport.realtime(on.b(), "carol", "s3");
+        assertEquals(200, on.a().get("/readyz", null).statusCode());
 
         // A fan-out runs through the outage: instance B publishes to s1 and s3 every 5 ms.
         AtomicBoolean running = new AtomicBoolean(true);
@@ -71,7 +48,7 @@ class RedisOutageE2ETest {
             int n = 0;
             while (running.get()) {
                 String share = n % 2 == 0 ? "s1" : "s3";
-                HttpResponse<String> r = b.post("/api/v1/publish", b.publisherToken(),
+                HttpResponse<String> r = on.b().post("/api/v1/publish", on.b().publisherToken(),
                         "{\"topic\":\"share:" + share + "\",\"event_type\":\"file_created\",\"data\":{\"n\":" + n++ + "}}");
                 if (r.statusCode() == 202) {
                     accepted.incrementAndGet();
@@ -89,12 +66,12 @@ class RedisOutageE2ETest {
         publisher.start();
         try {
             awaitTrue(() -> accepted.get() > 20, "the fan-out is running");
-            redis.kill();
-            awaitTrue(() -> a.get("/readyz", null).statusCode() == 503 && b.get("/readyz", null).statusCode() == 503,
+            on.redis().kill();
+            awaitTrue(() -> on.a().get("/readyz", null).statusCode() == 503 && on.b().get("/readyz", null).statusCode() == 503,
                     "/readyz answers 503 while Redis is away");
             awaitTrue(() -> refused.get() > 5, "publishes fail while Redis is away");
             // A subscription that needs Redis cannot be promised now: an error to retry, not a silent wait (§3).
-            try (WsTestClient late = WsTestClient.connect(a.ws("/api/v1/realtime/ws?token=" + a.userToken("eve", "s9")))) {
+            try (WsTestClient late = WsTestClient.connect(on.a().ws("/api/v1/realtime/ws?token=" + on.a().userToken("eve", "s9")))) {
                 assertEquals("connected", late.nextJson().get("type").asText());
                 late.send("{\"action\":\"subscribe\",\"share_id\":\"s9\"}");
                 JsonNode answer = late.nextJson();
@@ -104,8 +81,8 @@ class RedisOutageE2ETest {
             assertTrue(refusalBodies.stream().allMatch(s -> s.startsWith("503 ") && s.contains("\"unavailable\"")),
                     "publishes during the outage fail with 503 and a clear message: " + refusalBodies);
             Thread.sleep(300);
-            redis.restart();
-            awaitTrue(() -> a.get("/readyz", null).statusCode() == 200 && b.get("/readyz", null).statusCode() == 200,
+            on.redis().restart();
+            awaitTrue(() -> on.a().get("/readyz", null).statusCode() == 200 && on.b().get("/readyz", null).statusCode() == 200,
                     "/readyz answers 200 once Redis is back and subscriptions are restored");
             int acceptedAtRecovery = accepted.get();
 
@@ -116,7 +93,7 @@ class RedisOutageE2ETest {
 
             // Delivery resumes: a marker published after recovery reaches both instances' clients.
             awaitTrue(() -> accepted.get() > acceptedAtRecovery + 5, "publishes are accepted again");
-            b.publish("{\"topic\":\"share:s3\",\"event_type\":\"after_outage\"}");
+            on.b().publish("{\"topic\":\"share:s3\",\"event_type\":\"after_outage\"}");
             assertTrue(until(realtime, "after_outage"), "A's client receives events again");
             assertTrue(until(onB, "after_outage"), "B's client receives events again");
         } finally {
@@ -131,24 +108,24 @@ class RedisOutageE2ETest {
     @Test
     void aFrozenRedisIsSeenAsAnOutageToo() throws Exception {
         // A half-open connection: Redis stops answering (SIGSTOP) but no FIN or RST ever comes.
-        WsTestClient realtime = RealtimeE2ETestSupport.realtime(a, "dora", "s7");
+        WsTestClient realtime = RealtimeE2ETestSupport.realtime(on.a(), "dora", "s7");
         try {
-            awaitTrue(() -> a.get("/readyz", null).statusCode() == 200, "ready");
+            awaitTrue(() -> on.a().get("/readyz", null).statusCode() == 200, "ready");
             long frozenAt = System.nanoTime();
-            redis.freeze();
+            on.redis().freeze();
             try {
-                awaitTrue(() -> a.get("/readyz", null).statusCode() == 503, "the health check notices the silence");
+                awaitTrue(() -> on.a().get("/readyz", null).statusCode() == 503, "the health check notices the silence");
                 long detectedMillis = (System.nanoTime() - frozenAt) / 1_000_000;
                 assertTrue(detectedMillis < 5_000, "noticed after " + detectedMillis + " ms");
-                HttpResponse<String> r = b.post("/api/v1/publish", b.publisherToken(),
+                HttpResponse<String> r = on.b().post("/api/v1/publish", on.b().publisherToken(),
                         "{\"topic\":\"share:s7\",\"event_type\":\"lost\"}");
                 assertEquals(503, r.statusCode(), "a publish that Redis does not take fails: " + r.body());
             } finally {
-                redis.thaw();
+                on.redis().thaw();
             }
-            awaitTrue(() -> a.get("/readyz", null).statusCode() == 200, "ready again once Redis answers");
+            awaitTrue(() -> on.a().get("/readyz", null).statusCode() == 200, "ready again once Redis answers");
             assertEquals(Set.of("s7"), forceSyncs(realtime, "type"));
-            b.publish("{\"topic\":\"share:s7\",\"event_type\":\"after_freeze\"}");
+            on.b().publish("{\"topic\":\"share:s7\",\"event_type\":\"after_freeze\"}");
             assertTrue(until(realtime, "after_freeze"));
         } finally {
             realtime.close();

@@ -1,12 +1,10 @@
 package io.herald.e2e;
 
-import io.herald.config.ConfigKey;
-import io.herald.testing.RedisServer;
+import io.herald.testing.TwoInstancesOnRedis;
 import io.herald.testing.TestServer;
 import io.herald.testing.WsTestClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -23,29 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * instance each of its requests lands on; every event arrives, in order, once.
  */
 class SocketIoRelayE2ETest {
-    static RedisServer redis;
-    static TestServer a;
-    static TestServer b;
-
-    @BeforeAll
-    static void start() {
-        redis = RedisServer.start();
-        a = TestServer.start(c -> c.set(ConfigKey.BROKER, redis.url()).set(ConfigKey.INSTANCE_ID, "a"));
-        b = TestServer.start(c -> c.set(ConfigKey.BROKER, redis.url()).set(ConfigKey.INSTANCE_ID, "b"));
-    }
-
-    @AfterAll
-    static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {a, b, redis}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception ignored) {
-                // best effort
-            }
-        }
-    }
+    @RegisterExtension
+    static final TwoInstancesOnRedis on = new TwoInstancesOnRedis();
 
     static HttpResponse<String> get(TestServer s, String query) {
         return TestServer.send(HttpRequest.newBuilder(URI.create(s.http("/socket.io/?" + query)))
@@ -59,20 +36,20 @@ class SocketIoRelayE2ETest {
 
     @Test
     void requestsAlternatingBetweenInstancesLoseNothing() {
-        HttpResponse<String> open = get(a, "EIO=4&transport=polling&token=" + a.userToken("kim"));
+        HttpResponse<String> open = get(on.a(), "EIO=4&transport=polling&token=" + on.a().userToken("kim"));
         String sid = WsTestClient.json(open.body().substring(1)).get("sid").asText();
         String q = "EIO=4&transport=polling&sid=" + sid;
-        assertEquals("ok", post(b, q, "40").body(), "a POST relayed from B to A");
-        assertTrue(get(b, q).body().startsWith("40{"), "a poll relayed from B to A");
+        assertEquals("ok", post(on.b(), q, "40").body(), "a POST relayed from B to A");
+        assertTrue(get(on.b(), q).body().startsWith("40{"), "a poll relayed from B to A");
 
         int events = 60;
         for (int i = 0; i < events; i++) {
-            (i % 2 == 0 ? a : b).publish("{\"topic\":\"user:kim\",\"event_type\":\"n\",\"data\":" + i + "}");
+            (i % 2 == 0 ? on.a() : on.b()).publish("{\"topic\":\"user:kim\",\"event_type\":\"n\",\"data\":" + i + "}");
         }
         List<String> got = new ArrayList<>();
         int request = 0;
         while (got.size() < events && request < 200) {
-            TestServer via = request++ % 2 == 0 ? b : a;
+            TestServer via = request++ % 2 == 0 ? on.b() : on.a();
             HttpResponse<String> r = get(via, q);
             assertEquals(200, r.statusCode(), r.body());
             for (String packet : r.body().split("\u001e")) {
@@ -90,15 +67,15 @@ class SocketIoRelayE2ETest {
 
         // Unknown sessions are refused everywhere; a WebSocket upgrade away from the owner is closed, so the
         // client keeps polling.
-        assertEquals(400, get(b, "EIO=4&transport=polling&sid=nope").statusCode());
-        try (WsTestClient ws = WsTestClient.connect(b.ws("/socket.io/?EIO=4&transport=websocket&sid=" + sid))) {
+        assertEquals(400, get(on.b(), "EIO=4&transport=polling&sid=nope").statusCode());
+        try (WsTestClient ws = WsTestClient.connect(on.b().ws("/socket.io/?EIO=4&transport=websocket&sid=" + sid))) {
             assertTrue(ws.awaitClose().code() > 0);
         }
-        a.publish("{\"topic\":\"user:kim\",\"event_type\":\"still\"}");
-        String body = get(b, q).body();
+        on.a().publish("{\"topic\":\"user:kim\",\"event_type\":\"still\"}");
+        String body = get(on.b(), q).body();
         while (body.equals("2")) {
-            post(b, q, "3");
-            body = get(b, q).body();
+            post(on.b(), q, "3");
+            body = get(on.b(), q).body();
         }
         assertEquals("42[\"still\"]", body, "the session goes on polling");
     }
