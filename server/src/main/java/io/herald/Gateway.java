@@ -83,7 +83,8 @@ public final class Gateway implements AutoCloseable {
         dialects.put(Endpoint.REALTIME, new RealtimeDialect(clock));
         dialects.put(Endpoint.CHANNELS, new ChannelsDialect(verifier, clock));
         SocketIoSettings socketIo = config.socketIoConformance() ? SocketIoSettings.conformanceProfile() : SocketIoSettings.production();
-        dialects.put(Endpoint.SOCKETIO, new SocketIoDialect(socketIo, verifier));
+        SocketIoDialect socketIoDialect = new SocketIoDialect(socketIo, verifier);
+        dialects.put(Endpoint.SOCKETIO, socketIoDialect);
         // The hub's renderer slots follow Endpoint order; an endpoint not served yet renders nothing.
         List<FrameRenderer> renderers = new ArrayList<>();
         for (Endpoint e : Endpoint.values()) {
@@ -93,7 +94,7 @@ public final class Gateway implements AutoCloseable {
         this.hub = new Hub(renderers, broker, ByteBufAllocator.DEFAULT, stats);
         this.connections = new Connections(config.idleTimeout(), clock, socketIo.sweepInterval());
         ConnectionCore core = new ConnectionCore(hub, stats, connections, ConnectionPolicy.from(config));
-        ((SocketIoDialect) dialects.get(Endpoint.SOCKETIO)).useCore(core);
+        socketIoDialect.useCore(core);
         // §7 conformance profile only: a bare Engine.IO echo server for the engine.io-protocol test suite
         SocketIoDialect engineEcho = config.socketIoConformance() ? new SocketIoDialect(socketIo, verifier, true) : null;
         if (engineEcho != null) {
@@ -130,7 +131,7 @@ public final class Gateway implements AutoCloseable {
             public void onRecovered(Set<String> topics) {
                 log.info("broker recovered: force_sync for {} topics", topics.size());
                 connections.forceSync(topics);
-                ((SocketIoDialect) dialects.get(Endpoint.SOCKETIO)).forceSync(topics); // long-polling sessions
+                socketIoDialect.forceSync(topics); // long-polling sessions
             }
         }).toCompletableFuture();
         broker.reportInstance(() -> StatsApi.snapshot(config.instanceId(), stats, hub, broker));
@@ -145,7 +146,7 @@ public final class Gateway implements AutoCloseable {
             log.warn("broker {} failed to start: {}", broker.type(), e.getCause().toString());
         }
         // after the broker is up: the relay subscribes its own channel (§7 polling without sticky sessions)
-        ((SocketIoDialect) dialects.get(Endpoint.SOCKETIO)).useRelay(broker);
+        socketIoDialect.useRelay(broker);
         this.transport = new ServerTransport(Math.max(1, Runtime.getRuntime().availableProcessors()));
         try {
             this.address = transport.bind(config.bind(), config.port(),
