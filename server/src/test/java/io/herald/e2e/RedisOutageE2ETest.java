@@ -106,6 +106,24 @@ class RedisOutageE2ETest {
     }
 
     @Test
+    void aSocketIoLongPollingSessionIsToldToResyncToo() throws Exception {
+        // §10 for Socket.IO on long-polling: the session is not a WebSocket connection, but it is told all the same.
+        TestServer a = on.a();
+        HttpResponse<String> open = SocketIoRelayE2ETest.get(a, "EIO=4&transport=polling&token=" + a.userToken("pam"));
+        String sid = WsTestClient.json(open.body().substring(1)).get("sid").asText();
+        String q = "EIO=4&transport=polling&sid=" + sid;
+        assertEquals("ok", SocketIoRelayE2ETest.post(a, q, "40").body());
+        assertTrue(SocketIoRelayE2ETest.get(a, q).body().startsWith("40{"));
+        on.redis().kill();
+        awaitTrue(() -> a.get("/readyz", null).statusCode() == 503, "outage seen");
+        on.redis().restart();
+        awaitTrue(() -> a.get("/readyz", null).statusCode() == 200, "back");
+        String body = SocketIoRelayE2ETest.get(a, q).body();
+        assertTrue(body.contains("42[\"force_sync\"]"), "the poll after recovery carries force_sync: " + body);
+        assertEquals("ok", SocketIoRelayE2ETest.post(a, q, "1").body());
+    }
+
+    @Test
     void aFrozenRedisIsSeenAsAnOutageToo() throws Exception {
         // A half-open connection: Redis stops answering (SIGSTOP) but no FIN or RST ever comes.
         WsTestClient realtime = RealtimeE2ETestSupport.realtime(on.a(), "dora", "s7");
