@@ -77,6 +77,30 @@ public final class Hub {
         return ti != null ? ti.ready : CompletableFuture.completedFuture(null);
     }
 
+    /**
+     * {@link #subscribe}, completing on the subscriber's loop; a subscription the broker could not confirm is
+     * undone there before the stage fails, so the client may simply retry. What every kind of subscriber uses.
+     */
+    public CompletionStage<Void> subscribeOrUndo(Subscriber s, String topic) {
+        CompletableFuture<Void> answer = new CompletableFuture<>();
+        subscribe(s, topic).whenComplete((ok, failure) -> {
+            Runnable settle = () -> {
+                if (failure != null) {
+                    unsubscribe(s, topic);
+                    answer.completeExceptionally(failure);
+                } else {
+                    answer.complete(null);
+                }
+            };
+            if (s.eventLoop().inEventLoop()) {
+                settle.run();
+            } else {
+                s.eventLoop().execute(settle);
+            }
+        });
+        return answer;
+    }
+
     /** Never throws: a broker that fails to subscribe fails the stage instead (the subscriber rolls back). */
     private CompletableFuture<Void> firstSubscriber(String topic) {
         try {

@@ -15,7 +15,6 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
@@ -104,17 +103,12 @@ public final class Connection implements Subscriber, BackPressureHandler.SlowCon
      * broker could not confirm is undone before the stage fails, so the client may simply retry.
      */
     public CompletionStage<Void> subscribe(Topic topic) {
-        CompletionStage<Void> ready = core.hub().subscribe(this, topic.name());
-        CompletableFuture<Void> answer = new CompletableFuture<>();
-        ready.whenComplete((ok, failure) -> execute(() -> {
-            if (failure != null) {
-                core.hub().unsubscribe(this, topic.name());
-                answer.completeExceptionally(failure);
-            } else {
-                answer.complete(null);
-            }
-        }));
-        return answer;
+        return core.hub().subscribeOrUndo(this, topic.name());
+    }
+
+    /** Leaves every topic (Socket.IO's DISCONNECT of the main namespace, §7). */
+    public void unsubscribeAll() {
+        core.hub().unsubscribeAll(this);
     }
 
     public boolean unsubscribe(Topic topic) {

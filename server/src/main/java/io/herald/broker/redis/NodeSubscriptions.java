@@ -136,15 +136,6 @@ final class NodeSubscriptions {
         return connection != null && recovering == null;
     }
 
-    int confirmedCount() {
-        int n = 0;
-        for (Entry e : topics.values()) {
-            if (e.wanted && e.state == State.SUBSCRIBED) {
-                n++;
-            }
-        }
-        return n;
-    }
 
     void start() {
         connect();
@@ -568,10 +559,6 @@ final class NodeSubscriptions {
                 }, thread);
     }
 
-    /** Called by the broker when lettuce reports the channel closed. */
-    boolean owns(Object lettuceConnection) {
-        return connection != null && connection == lettuceConnection;
-    }
 
     void close() {
         closed = true;

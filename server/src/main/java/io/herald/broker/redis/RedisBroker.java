@@ -149,10 +149,6 @@ public final class RedisBroker implements Broker {
         return endpoints.cluster() ? "redis-cluster" : "redis";
     }
 
-    /** {@code host:port} list without credentials, for the start-up line. */
-    public String describe() {
-        return endpoints.describe();
-    }
 
     @Override
     public CompletionStage<Void> start(Listener listener) {
@@ -291,10 +287,6 @@ public final class RedisBroker implements Broker {
         }
     }
 
-    /** Messages from Redis that were not valid envelopes for their channel. */
-    public long rejectedMessages() {
-        return rejected.get();
-    }
 
     // --- relay to one instance (§7 long-polling without sticky sessions) ---
 

@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
@@ -72,7 +71,6 @@ final class PollingSession implements Subscriber, SioPeer {
         this.loop = loop;
         this.session = new SocketIoDialect.Session(sidPrefix);
         this.principal = upgradePrincipal;
-        this.session.upgradePrincipal = upgradePrincipal;
         schedulePing();
         core.stats().connectionOpened(Endpoint.SOCKETIO, principal == null ? null : principal.subject());
     }
@@ -426,17 +424,7 @@ final class PollingSession implements Subscriber, SioPeer {
 
     @Override
     public CompletionStage<Void> subscribe(Topic topic) {
-        CompletionStage<Void> ready = core.hub().subscribe(this, topic.name());
-        CompletableFuture<Void> answer = new CompletableFuture<>();
-        ready.whenComplete((ok, failure) -> execute(() -> {
-            if (failure != null) {
-                core.hub().unsubscribe(this, topic.name());
-                answer.completeExceptionally(failure);
-            } else {
-                answer.complete(null);
-            }
-        }));
-        return answer;
+        return core.hub().subscribeOrUndo(this, topic.name());
     }
 
     @Override

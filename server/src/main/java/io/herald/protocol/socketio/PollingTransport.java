@@ -76,9 +76,6 @@ final class PollingTransport {
         }
     }
 
-    int size() {
-        return sessions.size();
-    }
 
     void handle(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query) {
         List<String> eio = query.parameters().get("EIO");

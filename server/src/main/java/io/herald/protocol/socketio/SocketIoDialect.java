@@ -88,10 +88,6 @@ public final class SocketIoDialect implements Dialect {
         polling.forceSync(topics);
     }
 
-    /** Open long-polling sessions. */
-    public int pollingSessions() {
-        return polling.size();
-    }
 
     /** §7 long-polling: every plain HTTP request on the Socket.IO paths. */
     @Override
@@ -129,8 +125,6 @@ public final class SocketIoDialect implements Dialect {
         int attachmentsToDrop;
         /** On a WebSocket that is upgrading a long-polling session: that session, until the client's 5. */
         PollingSession upgradingFrom;
-        /** A polling session's principal from its handshake request, if any. */
-        Principal upgradePrincipal;
         /** §7 profile: a binary event waiting for its attachments, and those received so far. */
         SioPacket binaryEvent;
         List<ByteBuf> attachments;
@@ -281,12 +275,7 @@ public final class SocketIoDialect implements Dialect {
 
         @Override
         public void unsubscribeAll() {
-            for (String t : List.copyOf(c.topics())) {
-                Topic topic = Topic.parse(t);
-                if (topic != null) {
-                    c.unsubscribe(topic);
-                }
-            }
+            c.unsubscribeAll();
         }
 
         @Override
