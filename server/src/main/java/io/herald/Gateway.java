@@ -198,6 +198,11 @@ public final class Gateway implements AutoCloseable {
         return hub;
     }
 
+    /** The per-loop registry of open connections. */
+    public Connections connections() {
+        return connections;
+    }
+
     public HeraldConfig config() {
         return config;
     }

@@ -19,9 +19,13 @@ import java.util.concurrent.TimeUnit;
  * is dropped and released here; the connection becomes a slow consumer: it is sent one {@code force_sync}
  * per topic whose events it lost, then closed 4408 once those are written, or after the grace period.
  *
- * <p>Replies and control frames pass through uncounted. Memory for a stalled connection is bounded by
- * {@code sendBuffer} frames, each a duplicate of a buffer shared with every other subscriber.
- * Confined to the channel's event loop.
+ * <p>Replies (answers, pongs, force_syncs, Engine.IO packets) enter through {@link #writeReply} and are counted
+ * too, in frames and in bytes, since they are memory of this connection alone (§8.3 "the bound covers
+ * everything"): while replies hold {@link #REPLY_BYTES} or more, or events and replies together fill the send
+ * buffer, the channel stops reading, so a client that keeps sending and never reads cannot make Herald queue
+ * more; reading resumes once the socket drained half of it. Memory for a stalled connection is bounded by
+ * {@code sendBuffer} frames, each event a duplicate of a buffer shared with every other subscriber, plus
+ * {@link #REPLY_BYTES} of replies and what one read can ask for. Confined to the channel's event loop.
  */
 public final class BackPressureHandler extends ChannelOutboundHandlerAdapter {
 
@@ -34,6 +38,9 @@ public final class BackPressureHandler extends ChannelOutboundHandlerAdapter {
         void closeSlowConsumer(boolean now);
     }
 
+    /** §8.3: reply bytes written and not yet taken by the socket at which the connection stops reading. */
+    public static final int REPLY_BYTES = 64 * 1024;
+
     private final int limit;
     private final long graceMillis;
     private final Stats stats;
@@ -41,6 +48,8 @@ public final class BackPressureHandler extends ChannelOutboundHandlerAdapter {
     private final ChannelFutureListener eventWritten = this::eventWritten;
     private ChannelHandlerContext ctx;
     private int outstanding;
+    private int replyBytes;
+    private boolean readsPaused;
     private boolean slow;
     private boolean closing;
     private int forceSyncsOutstanding;
@@ -95,6 +104,47 @@ public final class BackPressureHandler extends ChannelOutboundHandlerAdapter {
 
     private void eventWritten(ChannelFuture f) {
         outstanding--;
+        resumeReadsIfDrained();
+    }
+
+    /**
+     * Writes and flushes one reply or control frame ({@code ByteBuf} made by {@link TextFrames}, or a
+     * {@code WebSocketFrame}) of {@code bytes} payload bytes, counted until the socket took it; pauses reading
+     * when replies pile up (§8.3). Takes ownership of {@code msg}.
+     */
+    public void writeReply(Object msg, int bytes) {
+        if (ctx == null) {
+            io.netty.util.ReferenceCountUtil.release(msg);
+            return;
+        }
+        outstanding++;
+        replyBytes += bytes;
+        ctx.writeAndFlush(msg, ctx.newPromise().addListener((ChannelFutureListener) f -> {
+            outstanding--;
+            replyBytes -= bytes;
+            resumeReadsIfDrained();
+        }));
+        if (!readsPaused && (replyBytes >= REPLY_BYTES || outstanding >= limit)) {
+            readsPaused = true;
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    /** Reply bytes written and not yet taken by the socket. */
+    public int replyBytes() {
+        return replyBytes;
+    }
+
+    /** True while the connection's reads are paused because its replies are not being taken (§8.3). */
+    public boolean readsPaused() {
+        return readsPaused;
+    }
+
+    private void resumeReadsIfDrained() {
+        if (readsPaused && replyBytes <= REPLY_BYTES / 2 && outstanding <= limit / 2) {
+            readsPaused = false;
+            ctx.channel().config().setAutoRead(true);
+        }
     }
 
     private void lost(String topic) {

@@ -22,6 +22,9 @@ public final class Command {
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(32).build())
             .build();
 
+    /** §8.3: Herald never echoes more than this many characters of client input; a longer {@code id} is refused. */
+    public static final int MAX_ECHO = 128;
+
     private final Map<String, String> fields;
     private final Map<String, String> data;
     private final String id;
@@ -66,6 +69,10 @@ public final class Command {
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken t = p.nextToken();
+                if (name.equals("id") && (t == JsonToken.VALUE_STRING || t == JsonToken.VALUE_NUMBER_INT
+                        || t == JsonToken.VALUE_NUMBER_FLOAT) && p.getTextLength() > MAX_ECHO) {
+                    throw new Malformed("id longer than " + MAX_ECHO + " characters");
+                }
                 if (t == JsonToken.VALUE_STRING) {
                     fields.put(name, p.getText());
                     if (name.equals("id")) {
@@ -96,6 +103,11 @@ public final class Command {
         } catch (IOException e) {
             throw new Malformed("unreadable message");
         }
+    }
+
+    /** True when {@code value} may be echoed to the client (§8.3: at most {@link #MAX_ECHO} characters). */
+    public static boolean echoable(String value) {
+        return value != null && value.length() <= MAX_ECHO;
     }
 
     private static String quote(String s) {

@@ -7,6 +7,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 
@@ -119,13 +120,25 @@ public final class Connection implements Subscriber, BackPressureHandler.SlowCon
         return topics.contains(topic.name());
     }
 
-    /** Sends a reply frame made by {@link TextFrames}; takes ownership. Replies are not counted as events. */
+    /**
+     * Sends a reply frame made by {@link TextFrames}; takes ownership. Replies are not events (never dropped as
+     * a slow consumer's are) but count against the connection's outbound bound (§8.3).
+     */
     public void send(ByteBuf frame) {
         if (closing || !channel.isActive()) {
             frame.release();
             return;
         }
-        channel.writeAndFlush(frame, channel.voidPromise());
+        backPressure.writeReply(frame, frame.readableBytes());
+    }
+
+    /** Sends a control or binary WebSocket frame (a pong, an attachment), counted like {@link #send}. */
+    public void send(WebSocketFrame frame) {
+        if (closing || !channel.isActive()) {
+            frame.release();
+            return;
+        }
+        backPressure.writeReply(frame, frame.content().readableBytes());
     }
 
     /** Runs {@code task} on this connection's loop (for completions that arrive on other threads). */
@@ -315,18 +328,13 @@ public final class Connection implements Subscriber, BackPressureHandler.SlowCon
         if (closing || !channel.isActive()) {
             return;
         }
-        boolean any = false;
         for (String topic : topics) {
             if (missed.contains(topic)) {
                 ByteBuf frame = forceSyncFrame(topic);
                 if (frame != null) {
-                    channel.write(frame, channel.voidPromise());
-                    any = true;
+                    send(frame);
                 }
             }
-        }
-        if (any) {
-            channel.flush();
         }
     }
 

@@ -120,6 +120,32 @@ public final class Connections {
     }
 
     /**
+     * Bytes written to every open connection's socket and not yet taken by it (Netty's outbound buffers), summed
+     * on each connection's own loop: what §8.3's bound keeps small however the clients behave. For metrics and tests.
+     */
+    public CompletableFuture<Long> outboundBytes() {
+        List<CompletableFuture<Long>> parts = new ArrayList<>();
+        for (LoopConnections lc : loops.values()) {
+            CompletableFuture<Long> part = new CompletableFuture<>();
+            parts.add(part);
+            try {
+                lc.loop.execute(() -> {
+                    long n = 0;
+                    for (Connection c : lc.open) {
+                        var out = c.channel().unsafe().outboundBuffer();
+                        n += out == null ? 0 : out.totalPendingWriteBytes();
+                    }
+                    part.complete(n);
+                });
+            } catch (RejectedExecutionException e) {
+                part.complete(0L);
+            }
+        }
+        return CompletableFuture.allOf(parts.toArray(new CompletableFuture[0]))
+                .thenApply(v -> parts.stream().mapToLong(CompletableFuture::join).sum());
+    }
+
+    /**
      * §10: after a broker outage, tells every open connection subscribed to one of {@code topics} that it may
      * have missed events: one {@code force_sync} per such subscription, in the connection's own dialect. One
      * task per event loop.

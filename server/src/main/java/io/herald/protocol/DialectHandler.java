@@ -65,7 +65,7 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
         }
         if (frame instanceof PingWebSocketFrame) {
             if (verdict == CommandRateLimiter.Verdict.ALLOW) {
-                ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
+                connection.send(new PongWebSocketFrame(frame.content().retain()));
             }
         } else if (verdict == CommandRateLimiter.Verdict.LIMIT && command) {
             connection.dialect().onRateLimited(connection);

@@ -181,4 +181,37 @@ class BackPressureHandlerTest {
         ch.runPendingTasks();
         assertEquals(0, handler.outstanding(), "failed writes count as gone");
     }
+
+    @Test
+    void repliesCountAgainstTheBoundAndPauseReadingUntilTheSocketTakesThem() {
+        // §8.3: the bound covers replies too. A client that keeps asking and never reads stops being read.
+        int size = BackPressureHandler.REPLY_BYTES / 4;
+        int written = 0;
+        while (!handler.readsPaused()) {
+            handler.writeReply(frame("r".repeat(size)), size);
+            written++;
+            assertTrue(written <= 4, "reads pause by " + BackPressureHandler.REPLY_BYTES + " reply bytes");
+        }
+        assertFalse(ch.config().isAutoRead(), "the channel stops reading");
+        assertEquals(written * size, handler.replyBytes());
+        socket.take(1);
+        assertFalse(ch.config().isAutoRead(), "still more than half the bound waiting");
+        socket.take(10);
+        assertEquals(0, handler.replyBytes());
+        assertTrue(ch.config().isAutoRead(), "reading resumes once the socket drained");
+        assertEquals(written, wire().size(), "no reply is dropped");
+    }
+
+    @Test
+    void manySmallRepliesPauseReadingAtTheFrameBoundToo() {
+        for (int i = 0; i < LIMIT; i++) {
+            handler.writeReply(frame("pong"), 4);
+        }
+        assertFalse(ch.config().isAutoRead(), LIMIT + " frames waiting: the send buffer is full");
+        assertEquals(LIMIT, handler.outstanding());
+        assertFalse(handler.writeEvent("share:s1", frame("e")), "events meet the same bound");
+        socket.take(LIMIT);
+        assertTrue(ch.config().isAutoRead());
+        wire();
+    }
 }

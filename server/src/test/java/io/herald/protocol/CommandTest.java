@@ -119,4 +119,12 @@ class CommandTest {
     void nonObjectIsMalformed(String json) {
         malformed(json);
     }
+
+    @Test
+    void idsOverOneHundredTwentyEightCharactersAreMalformed() throws Exception {
+        // §8.3: Herald never echoes more than 128 characters of client input.
+        assertEquals("\"" + "i".repeat(128) + "\"", parse("{\"id\":\"" + "i".repeat(128) + "\"}").rawId());
+        malformed("{\"id\":\"" + "i".repeat(129) + "\"}");
+        malformed("{\"id\":" + "1".repeat(129) + "}");
+    }
 }

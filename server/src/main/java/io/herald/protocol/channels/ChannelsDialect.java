@@ -121,6 +121,10 @@ public final class ChannelsDialect implements Dialect {
             error(c, id, "invalid_request", "missing data.channel");
             return;
         }
+        if (!Topic.isValidId(channel) || !Command.echoable(channel)) {
+            error(c, id, "invalid_request", "invalid channel name"); // §8.3: never echoed
+            return;
+        }
         if (Topic.isValidId(channel)) {
             c.unsubscribe(Topic.channel(channel));
         }

@@ -88,6 +88,10 @@ public final class RealtimeDialect implements Dialect {
             c.send(Replies.error(alloc, "invalid_request", null, null, "missing share_id"));
             return;
         }
+        if (!Command.echoable(shareId)) {
+            c.send(Replies.error(alloc, "invalid_request", null, null, "share_id too long")); // §8.3: never echoed
+            return;
+        }
         if (!c.principal().mayReadShare(shareId) || !Topic.isValidId(shareId)) {
             c.send(Replies.error(alloc, "forbidden", "share_id", shareId, "share not in token"));
             return;
@@ -106,6 +110,10 @@ public final class RealtimeDialect implements Dialect {
         ByteBufAllocator alloc = c.channel().alloc();
         if (shareId == null) {
             c.send(Replies.error(alloc, "invalid_request", null, null, "missing share_id"));
+            return;
+        }
+        if (!Command.echoable(shareId)) {
+            c.send(Replies.error(alloc, "invalid_request", null, null, "share_id too long")); // §8.3: never echoed
             return;
         }
         if (Topic.isValidId(shareId)) {

@@ -3,6 +3,7 @@ package io.herald.protocol.socketio;
 import io.herald.auth.Principal;
 import io.herald.hub.Subscriber;
 import io.herald.hub.Topic;
+import io.herald.protocol.BackPressureHandler;
 import io.herald.protocol.Connection;
 import io.herald.protocol.ConnectionCore;
 import io.herald.protocol.Disconnect;
@@ -47,7 +48,8 @@ final class PollingSession implements Subscriber, SioPeer {
     private final Set<String> topics = new HashSet<>(4);
     /** Packets not yet polled: String control packets and {@link Connection.Held} event frames, in order. */
     private final ArrayDeque<Object> queue = new ArrayDeque<>();
-    private int queuedEvents;
+    /** Characters of control packets in {@link #queue} (§8.3 bound). */
+    private int controlBytes;
     private Principal principal;
     private long deadlineMillis = Long.MAX_VALUE;
     private Reply pendingGet;
@@ -152,35 +154,36 @@ final class PollingSession implements Subscriber, SioPeer {
         flush();
     }
 
-    /** A POST's packets, in order; answered {@code ok}, or 400 (and the session ends) when one is malformed. */
+    /**
+     * A POST's packets, in order; answered {@code ok}, or 400 (and the session ends) when one is malformed. The
+     * body is checked whole first, then each packet handled as it is cut out: a body of many small packets
+     * never becomes a list of them (§8.3).
+     */
     void post(Reply ctx, String body) {
         if (closing || pingTimedOut()) {
             ctx.error(EngineIo.UNKNOWN_SID);
             return;
         }
-        List<String> packets = new ArrayList<>();
-        int start = 0;
-        while (start <= body.length()) {
-            int end = body.indexOf(EngineIo.SEPARATOR, start);
-            if (end < 0) {
-                end = body.length();
-            }
-            String packet = body.substring(start, end);
-            if (packet.isEmpty() || "0123456b".indexOf(packet.charAt(0)) < 0) {
+        for (int start = 0; start <= body.length(); ) {
+            int end = packetEnd(body, start);
+            if (end == start || "0123456b".indexOf(body.charAt(start)) < 0) {
                 ctx.error(EngineIo.BAD_REQUEST);
                 close(Disconnect.PROTOCOL_ERROR);
                 return;
             }
-            packets.add(packet);
             start = end + 1;
         }
         ctx.ok("ok");
-        for (String packet : packets) {
-            if (closing) {
-                break;
-            }
-            dialect.handle(this, packet, false);
+        for (int start = 0; start <= body.length() && !closing && closeAfterFlush == null; ) {
+            int end = packetEnd(body, start);
+            dialect.handle(this, body.substring(start, end), false);
+            start = end + 1;
         }
+    }
+
+    private static int packetEnd(String body, int start) {
+        int end = body.indexOf(EngineIo.SEPARATOR, start);
+        return end < 0 ? body.length() : end;
     }
 
     private void flush() {
@@ -212,11 +215,11 @@ final class PollingSession implements Subscriber, SioPeer {
             if (item instanceof Connection.Held h) {
                 TextFrames.appendPayload(h.frame(), out);
                 h.frame().release();
-                queuedEvents--;
             } else {
                 out.append((String) item);
             }
         }
+        controlBytes = 0;
         Reply ctx = pendingGet;
         pendingGet = null;
         ctx.ok(out.toString());
@@ -320,7 +323,7 @@ final class PollingSession implements Subscriber, SioPeer {
             c.execute(() -> c.deliver(topic, frame));
             return true;
         }
-        if (closing || slow || queuedEvents >= core.policy().sendBuffer()) {
+        if (closing || slow || closeAfterFlush != null || queue.size() >= core.policy().sendBuffer()) {
             frame.release();
             core.stats().countDropped(1);
             if (!closing && !slow) {
@@ -332,7 +335,6 @@ final class PollingSession implements Subscriber, SioPeer {
             return false;
         }
         queue.add(new Connection.Held(topic, frame));
-        queuedEvents++;
         flush();
         return true;
     }
@@ -362,12 +364,30 @@ final class PollingSession implements Subscriber, SioPeer {
         return deadlineMillis;
     }
 
+    /**
+     * Queues a control packet (a pong, a CONNECT answer, an echo). §8.3's bound covers these too: past
+     * {@code HERALD_SEND_BUFFER} packets waiting, or {@link BackPressureHandler#REPLY_BYTES} of control packets
+     * (the larger of that and maxPayload, so one legitimate answer always fits), the client is not reading: the
+     * session ends as a slow consumer instead of growing.
+     */
     @Override
     public void send(String packet) {
-        if (!closing) {
-            queue.add(packet);
-            flush();
+        if (closing || closeAfterFlush != null) {
+            return;
         }
+        if (queue.size() >= core.policy().sendBuffer() || controlBytes + packet.length() > maxControlBytes()) {
+            core.stats().countSlowConsumerClose();
+            releaseQueue();
+            close(Disconnect.SLOW_CONSUMER);
+            return;
+        }
+        controlBytes += packet.length();
+        queue.add(packet);
+        flush();
+    }
+
+    private int maxControlBytes() {
+        return Math.max(BackPressureHandler.REPLY_BYTES, dialect.settings().maxPayload());
     }
 
     @Override
@@ -414,7 +434,7 @@ final class PollingSession implements Subscriber, SioPeer {
             }
         }
         queue.clear();
-        queuedEvents = 0;
+        controlBytes = 0;
     }
 
     @Override
@@ -494,7 +514,7 @@ final class PollingSession implements Subscriber, SioPeer {
             }
         }
         queue.clear();
-        queuedEvents = 0;
+        controlBytes = 0;
         if (pendingGet != null) {
             Reply ctx = pendingGet;
             pendingGet = null;

@@ -457,7 +457,7 @@ public final class SocketIoDialect implements Dialect {
     @Override
     public void onBinary(Connection c, ByteBuf data) {
         if (engineOnly) {
-            c.channel().writeAndFlush(new io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame(data.retainedDuplicate()));
+            c.send(new io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame(data.retainedDuplicate()));
             return; // the bare Engine.IO echo
         }
         Session s = ((WsPeer) c.attachment()).session;
@@ -494,7 +494,7 @@ public final class SocketIoDialect implements Dialect {
         }
         c.send(TextFrames.text(c.channel().alloc(), text.getBytes(StandardCharsets.UTF_8)));
         for (ByteBuf a : attachments) {
-            c.channel().writeAndFlush(new io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame(a));
+            c.send(new io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame(a));
         }
     }
 

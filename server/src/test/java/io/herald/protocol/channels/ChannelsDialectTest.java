@@ -137,4 +137,18 @@ class ChannelsDialectTest {
             assertEquals(null, dialect.forceSync(io.herald.hub.Topic.share("s"), c.channel.alloc()));
         }
     }
+
+    @Test
+    void clientInputOverOneHundredTwentyEightCharactersIsNeverEchoed() {
+        // §8.3: a longer id is invalid_request, answered without the id; a long name is not repeated either.
+        try (EmbeddedConnection c = new EmbeddedConnection(dialect, principal("carol", "*"), null)) {
+            c.texts();
+            c.send("{\"type\":\"ping\",\"id\":\"" + "i".repeat(129) + "\"}");
+            assertEquals(List.of("{\"type\":\"error\",\"data\":{\"code\":\"invalid_request\","
+                    + "\"message\":\"id longer than 128 characters\"}}"), c.texts());
+            c.send("{\"type\":\"unsubscribe\",\"id\":1,\"data\":{\"channel\":\"" + "c".repeat(5000) + "\"}}");
+            assertEquals(List.of("{\"type\":\"error\",\"id\":1,\"data\":{\"code\":\"invalid_request\","
+                    + "\"message\":\"invalid channel name\"}}"), c.texts());
+        }
+    }
 }

@@ -106,4 +106,17 @@ class RealtimeDialectTest {
             f.release();
         }
     }
+
+    @Test
+    void aShareIdOverOneHundredTwentyEightCharactersIsNeverEchoed() {
+        // §8.3: the forbidden error would repeat share_id; past 128 characters it is invalid_request without it.
+        try (EmbeddedConnection c = open("alice", "s1")) {
+            c.texts();
+            String id = "s".repeat(129);
+            c.send("{\"action\":\"subscribe\",\"share_id\":\"" + id + "\"}");
+            c.send("{\"action\":\"unsubscribe\",\"share_id\":\"" + id + "\"}");
+            String error = "{\"type\":\"error\",\"code\":\"invalid_request\",\"message\":\"share_id too long\"}";
+            assertEquals(List.of(error, error), c.texts());
+        }
+    }
 }
