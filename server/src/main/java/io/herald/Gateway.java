@@ -83,7 +83,8 @@ public final class Gateway implements AutoCloseable {
         dialects.put(Endpoint.REALTIME, new RealtimeDialect(clock));
         dialects.put(Endpoint.CHANNELS, new ChannelsDialect(verifier, clock));
         SocketIoSettings socketIo = config.socketIoConformance() ? SocketIoSettings.conformanceProfile() : SocketIoSettings.production();
-        SocketIoDialect socketIoDialect = new SocketIoDialect(socketIo, verifier);
+        OriginPolicy origins = new OriginPolicy(config.allowedOrigins(), tls != null);
+        SocketIoDialect socketIoDialect = new SocketIoDialect(socketIo, verifier, origins);
         dialects.put(Endpoint.SOCKETIO, socketIoDialect);
         // The hub's renderer slots follow Endpoint order; an endpoint not served yet renders nothing.
         List<FrameRenderer> renderers = new ArrayList<>();
@@ -92,11 +93,11 @@ public final class Gateway implements AutoCloseable {
             renderers.add(d != null ? d : (envelope, alloc) -> null);
         }
         this.hub = new Hub(renderers, broker, ByteBufAllocator.DEFAULT, stats);
-        this.connections = new Connections(config.idleTimeout(), clock, socketIo.sweepInterval());
+        this.connections = new Connections(config.idleTimeout(), clock, socketIo.sweepInterval(), config.maxConnections());
         ConnectionCore core = new ConnectionCore(hub, stats, connections, ConnectionPolicy.from(config));
         socketIoDialect.useCore(core);
         // §7 conformance profile only: a bare Engine.IO echo server for the engine.io-protocol test suite
-        SocketIoDialect engineEcho = config.socketIoConformance() ? new SocketIoDialect(socketIo, verifier, true) : null;
+        SocketIoDialect engineEcho = config.socketIoConformance() ? new SocketIoDialect(socketIo, verifier, origins, true) : null;
         if (engineEcho != null) {
             engineEcho.useCore(core);
         }
@@ -118,8 +119,7 @@ public final class Gateway implements AutoCloseable {
         if (engineEcho != null) {
             routes.dialect("/engine.io/", engineEcho).dialect("/engine.io", engineEcho);
         }
-        HttpRouter router = new HttpRouter(routes, verifier, core, new OriginPolicy(config.allowedOrigins(), tls != null),
-                config.maxFrame(), config.maxConnections());
+        HttpRouter router = new HttpRouter(routes, verifier, core, origins, config.maxFrame());
 
         CompletableFuture<Void> ready = broker.start(new Broker.Listener() {
             @Override
@@ -130,8 +130,7 @@ public final class Gateway implements AutoCloseable {
             @Override
             public void onRecovered(Set<String> topics) {
                 log.info("broker recovered: force_sync for {} topics", topics.size());
-                connections.forceSync(topics);
-                socketIoDialect.forceSync(topics); // long-polling sessions
+                connections.forceSync(topics); // every session, long-polling ones too
             }
         }).toCompletableFuture();
         broker.reportInstance(() -> StatsApi.snapshot(config.instanceId(), stats, hub, broker));

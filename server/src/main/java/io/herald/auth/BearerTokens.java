@@ -69,6 +69,7 @@ public final class BearerTokens {
         } catch (IllegalArgumentException e) {
             return true; // undecodable: redact rather than risk it
         }
-        return name.equalsIgnoreCase("token") || name.equalsIgnoreCase("access_token");
+        // §2 and §7: tokens, and Engine.IO session ids, which let whoever holds one poll that session
+        return name.equalsIgnoreCase("token") || name.equalsIgnoreCase("access_token") || name.equalsIgnoreCase("sid");
     }
 }

@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * One WebSocket connection as dialects and the hub see it. Confined to its channel's event loop: every
  * method must be called there.
  */
-public final class Connection implements Subscriber, BackPressureHandler.SlowConsumer {
+public final class Connection implements Session, Subscriber, BackPressureHandler.SlowConsumer {
     private final Channel channel;
     private final Dialect dialect;
     private Principal principal;
@@ -151,16 +151,29 @@ public final class Connection implements Subscriber, BackPressureHandler.SlowCon
         }
     }
 
+    @Override
     public boolean isClosing() {
         return closing;
     }
 
-    long lastReadNanos() {
+    @Override
+    public long lastReadNanos() {
         return lastReadNanos;
     }
 
-    long deadlineMillis() {
+    @Override
+    public long deadlineMillis() {
         return deadlineMillis;
+    }
+
+    @Override
+    public void tick(long nowNanos) {
+        dialect.tick(this, nowNanos);
+    }
+
+    @Override
+    public void whenClosed(Runnable r) {
+        channel.closeFuture().addListener(f -> r.run());
     }
 
     /**
@@ -186,6 +199,7 @@ public final class Connection implements Subscriber, BackPressureHandler.SlowCon
      * Starts the closing handshake with {@code why}: our close frame, then TCP close when the client answers
      * or after the policy's close-handshake time. Idempotent.
      */
+    @Override
     public void close(Disconnect why) {
         if (closing) {
             return;
@@ -324,7 +338,8 @@ public final class Connection implements Subscriber, BackPressureHandler.SlowCon
     }
 
     /** §10: a {@code force_sync} for each subscribed topic in {@code missed}; on this connection's loop. */
-    void forceSync(Set<String> missed) {
+    @Override
+    public void forceSync(Set<String> missed) {
         if (closing || !channel.isActive()) {
             return;
         }

@@ -15,7 +15,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Every open WebSocket connection, kept per event loop, and the one timer mechanism of §8: each loop runs a
+ * Every open session (WebSocket connections and long-polling sessions alike), kept per event loop, and the one timer mechanism of §8: each loop runs a
  * single periodic sweep over its own connections that closes the idle ones (§8.1, 1001) and the expired ones
  * (§8.2, 4401). One task per loop per tick, whatever the number of connections, so it scales to 100k
  * connections without 100k timers. Also spreads the closes of a graceful shutdown (§8.6), and owns each
@@ -23,17 +23,24 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Connections {
     private final long idleNanos;
+    private final int maxConnections;
+    /** Sessions admitted and not yet ended, for {@code HERALD_MAX_CONNECTIONS} (§1). */
+    private final java.util.concurrent.atomic.AtomicInteger admitted = new java.util.concurrent.atomic.AtomicInteger();
     private final long tickMillis;
     private final Clock clock;
     private final ConcurrentHashMap<EventExecutor, LoopConnections> loops = new ConcurrentHashMap<>();
 
     public Connections(Duration idleTimeout, Clock clock) {
-        this(idleTimeout, clock, Duration.ofSeconds(1));
+        this(idleTimeout, clock, Duration.ofSeconds(1), 0);
     }
 
-    /** @param maxTick the sweep runs at least this often (a dialect's heartbeat may need it faster) */
-    public Connections(Duration idleTimeout, Clock clock, Duration maxTick) {
+    /**
+     * @param maxTick        the sweep runs at least this often (a dialect's heartbeat may need it faster)
+     * @param maxConnections §1: sessions past this are refused; 0 for no cap
+     */
+    public Connections(Duration idleTimeout, Clock clock, Duration maxTick, int maxConnections) {
         this.idleNanos = idleTimeout.toNanos();
+        this.maxConnections = maxConnections;
         // Idle and expiry are judged to a tenth of the idle timeout, between 50 ms and 1 s (or maxTick).
         this.tickMillis = Math.max(10, Math.min(maxTick.toMillis(), Math.max(50, Math.min(1000, idleTimeout.toMillis() / 10))));
         this.clock = clock;
@@ -42,11 +49,11 @@ public final class Connections {
     /** The connections of one event loop; touched on that loop only. */
     private final class LoopConnections implements Runnable {
         final EventExecutor loop;
-        final Set<Connection> open = new LinkedHashSet<>();
+        final Set<Session> open = new LinkedHashSet<>();
         final FlushBatcher flusher;
         ScheduledFuture<?> sweep;
         /** Reused by every sweep of this loop. */
-        List<Connection> ticked;
+        List<Session> ticked;
 
         LoopConnections(EventExecutor loop) {
             this.loop = loop;
@@ -57,10 +64,10 @@ public final class Connections {
         public void run() {
             long now = System.nanoTime();
             long wallMillis = clock.millis();
-            List<Connection> idle = null;
-            List<Connection> expired = null;
-            List<Connection> ticked = this.ticked;
-            for (Connection c : open) {
+            List<Session> idle = null;
+            List<Session> expired = null;
+            List<Session> ticked = this.ticked;
+            for (Session c : open) {
                 if (c.isClosing()) {
                     continue;
                 }
@@ -81,9 +88,9 @@ public final class Connections {
             }
             if (ticked != null) {
                 // a dialect's tick may close its connection, so not while iterating the set
-                for (Connection c : ticked) {
+                for (Session c : ticked) {
                     if (!c.isClosing()) {
-                        c.dialect().tick(c, now);
+                        c.tick(now);
                     }
                 }
                 ticked.clear();
@@ -92,18 +99,48 @@ public final class Connections {
         }
     }
 
-    /** Called on the connection's loop once it is open. */
-    void add(Connection c) {
-        LoopConnections lc = loops.computeIfAbsent(c.eventLoop(), LoopConnections::new);
-        lc.open.add(c);
-        c.useFlusher(lc.flusher);
-        if (lc.sweep == null) {
-            lc.sweep = lc.loop.scheduleAtFixedRate(lc, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+    /**
+     * Takes a place under {@code HERALD_MAX_CONNECTIONS} for a new session; false when there is none. Whoever
+     * got true calls {@link #release()} exactly once when the session ends.
+     */
+    public boolean tryAdmit() {
+        while (true) {
+            int n = admitted.get();
+            if (maxConnections > 0 && n >= maxConnections) {
+                return false;
+            }
+            if (admitted.compareAndSet(n, n + 1)) {
+                return true;
+            }
         }
     }
 
-    /** Called on the connection's loop when its channel is gone. */
-    void remove(Connection c) {
+    /** Gives back a place taken with {@link #tryAdmit()}. */
+    public void release() {
+        admitted.decrementAndGet();
+    }
+
+    /** Called on the connection's loop once it is open. */
+    void add(Connection c) {
+        c.useFlusher(add((Session) c).flusher);
+    }
+
+    /** Called on the session's loop once it is open. */
+    public void register(Session s) {
+        add(s);
+    }
+
+    private LoopConnections add(Session c) {
+        LoopConnections lc = loops.computeIfAbsent(c.eventLoop(), LoopConnections::new);
+        lc.open.add(c);
+        if (lc.sweep == null) {
+            lc.sweep = lc.loop.scheduleAtFixedRate(lc, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+        }
+        return lc;
+    }
+
+    /** Called on the session's loop when it is gone. */
+    public void remove(Session c) {
         LoopConnections lc = loops.get(c.eventLoop());
         if (lc != null) {
             lc.open.remove(c);
@@ -131,9 +168,11 @@ public final class Connections {
             try {
                 lc.loop.execute(() -> {
                     long n = 0;
-                    for (Connection c : lc.open) {
-                        var out = c.channel().unsafe().outboundBuffer();
-                        n += out == null ? 0 : out.totalPendingWriteBytes();
+                    for (Session s : lc.open) {
+                        if (s instanceof Connection c) {
+                            var out = c.channel().unsafe().outboundBuffer();
+                            n += out == null ? 0 : out.totalPendingWriteBytes();
+                        }
                     }
                     part.complete(n);
                 });
@@ -154,8 +193,8 @@ public final class Connections {
         for (LoopConnections lc : loops.values()) {
             try {
                 lc.loop.execute(() -> {
-                    for (Connection c : lc.open) {
-                        c.forceSync(topics);
+                    for (Session s : lc.open) {
+                        s.forceSync(topics);
                     }
                 });
             } catch (RejectedExecutionException e) {
@@ -187,7 +226,7 @@ public final class Connections {
             lc.sweep.cancel(false);
             lc.sweep = null;
         }
-        List<Connection> all = new ArrayList<>(lc.open);
+        List<Session> all = new ArrayList<>(lc.open);
         if (all.isEmpty()) {
             done.complete(null);
             return;
@@ -195,10 +234,10 @@ public final class Connections {
         List<CompletableFuture<Void>> closed = new ArrayList<>(all.size());
         long step = all.size() > 1 ? spread.toNanos() / all.size() : 0;
         for (int i = 0; i < all.size(); i++) {
-            Connection c = all.get(i);
+            Session c = all.get(i);
             CompletableFuture<Void> f = new CompletableFuture<>();
             closed.add(f);
-            c.channel().closeFuture().addListener(x -> f.complete(null));
+            c.whenClosed(() -> f.complete(null));
             if (i == 0 || step == 0) {
                 c.close(why);
             } else {

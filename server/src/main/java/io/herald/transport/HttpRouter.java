@@ -34,7 +34,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The handshake/JWT stage, after the HTTP codec and aggregator: answers plain HTTP through {@link Routes},
@@ -57,24 +56,18 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     private final ConnectionCore core;
     private final OriginPolicy origins;
     private final int maxFrame;
-    private final int maxConnections;
     private final WebSocketDecoderConfig decoderConfig;
-    /** WebSocket connections admitted and not yet closed, for {@code HERALD_MAX_CONNECTIONS}. */
-    private final AtomicInteger admitted = new AtomicInteger();
     /** One listener for every admitted channel's close future, not a lambda per connection. */
-    private final ChannelFutureListener releaseAdmission = f -> admitted.decrementAndGet();
+    private final ChannelFutureListener releaseAdmission;
 
-    /**
-     * @param maxConnections §1: WebSocket connections past this are refused with 503; 0 for no cap
-     */
-    public HttpRouter(Routes routes, TokenVerifier verifier, ConnectionCore core, OriginPolicy origins,
-                      int maxFrame, int maxConnections) {
+    /** The connection cap (§1) is the registry's: {@link io.herald.protocol.Connections#tryAdmit()}. */
+    public HttpRouter(Routes routes, TokenVerifier verifier, ConnectionCore core, OriginPolicy origins, int maxFrame) {
         this.routes = routes;
         this.verifier = verifier;
         this.core = core;
         this.origins = origins;
         this.maxFrame = maxFrame;
-        this.maxConnections = maxConnections;
+        this.releaseAdmission = f -> core.connections().release();
         this.decoderConfig = WebSocketPipeline.decoderConfig(maxFrame);
     }
 
@@ -175,7 +168,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                     "origin not allowed"), false);
             return;
         }
-        if (!admit()) {
+        if (!core.connections().tryAdmit()) {
             respond(ctx, req, HttpResponses.error(ctx.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE, "at_capacity",
                     "too many connections, retry later"), false);
             return;
@@ -233,18 +226,6 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             }
         }
         return false;
-    }
-
-    private boolean admit() {
-        while (true) {
-            int n = admitted.get();
-            if (maxConnections > 0 && n >= maxConnections) {
-                return false;
-            }
-            if (admitted.compareAndSet(n, n + 1)) {
-                return true;
-            }
-        }
     }
 
     private static String wsUrl(FullHttpRequest req) {

@@ -328,6 +328,9 @@ class TokenVerifierTest {
     @Test
     void redactRemovesTokenValues() {
         assertEquals("/ws?token=<redacted>", BearerTokens.redact("/ws?token=eyJ.abc.def"));
+        // §7: the Engine.IO sid is redacted like a token
+        assertEquals("/socket.io/?EIO=4&transport=polling&sid=<redacted>",
+                BearerTokens.redact("/socket.io/?EIO=4&transport=polling&sid=ab.cdef"));
         assertEquals("/ws?a=1&token=<redacted>&b=2", BearerTokens.redact("/ws?a=1&token=eyJ.abc.def&b=2"));
         assertEquals("/ws?TOKEN=<redacted>&access_token=<redacted>", BearerTokens.redact("/ws?TOKEN=a&access_token=b"));
         assertEquals("/ws?x=a=b&token=<redacted>#top", BearerTokens.redact("/ws?x=a=b&token=c#top"));

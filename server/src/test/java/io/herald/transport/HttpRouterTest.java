@@ -50,7 +50,7 @@ class HttpRouterTest {
             .dialect("/api/v1/realtime/ws", realtime)
             .http("/healthz", HealthApi.live()), verifier,
             new ConnectionCore(hub, stats, new Connections(Duration.ofSeconds(90), Clock.systemUTC()), EmbeddedConnection.POLICY),
-            new OriginPolicy(List.of(), false), 65536, 0);
+            new OriginPolicy(List.of(), false), 65536);
     final EmbeddedChannel ch = new EmbeddedChannel();
 
     HttpRouterTest() {

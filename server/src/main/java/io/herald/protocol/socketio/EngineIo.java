@@ -27,6 +27,31 @@ final class EngineIo {
     private EngineIo() {
     }
 
+    /**
+     * §7 CORS: a polling answer to a browser origin that §8.5 allowed names that origin and allows credentials
+     * (cookies carry Immich's token). {@code origin} null: no CORS headers. Returns {@code r}.
+     */
+    static FullHttpResponse cors(FullHttpResponse r, String origin) {
+        if (origin != null) {
+            r.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, origin)
+                    .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_CREDENTIALS, "true")
+                    .add(HttpHeaderNames.VARY, HttpHeaderNames.ORIGIN);
+        }
+        return r;
+    }
+
+    /** §7 CORS preflight ({@code OPTIONS}) for an allowed origin: 204, the polling methods and the asked-for headers. */
+    static FullHttpResponse preflight(String origin, String requestHeaders) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT);
+        r.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS")
+                .set(HttpHeaderNames.ACCESS_CONTROL_MAX_AGE, "600")
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+        if (requestHeaders != null) {
+            r.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, requestHeaders);
+        }
+        return cors(r, origin);
+    }
+
     static FullHttpResponse error(ByteBufAllocator alloc, int code) {
         String body = "{\"code\":" + code + ",\"message\":\"" + MESSAGES[code] + "\"}";
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,

@@ -80,6 +80,7 @@ final class PollingRelay {
 
     /** Forwards a request for another instance's session; false when the sid is not one (or there is no relay). */
     boolean forward(ChannelHandlerContext ctx, FullHttpRequest req, String sid, boolean keepAlive) {
+        String origin = req.headers().get(io.netty.handler.codec.http.HttpHeaderNames.ORIGIN); // allowed by the caller
         Broker b = broker;
         if (b == null || sid.length() <= TAG_LENGTH || sid.charAt(TAG_LENGTH) != '.' || sid.startsWith(tag())) {
             return false;
@@ -90,7 +91,7 @@ final class PollingRelay {
         }
         String target = sid.substring(0, TAG_LENGTH);
         long id = ids.incrementAndGet();
-        PollingSession.Reply reply = PollingSession.local(ctx, keepAlive);
+        PollingSession.Reply reply = PollingSession.local(ctx, keepAlive, origin);
         long wait = post ? EXTRA_WAIT_MILLIS
                 : transport.settings().pingInterval().toMillis() + transport.settings().pingTimeout().toMillis() + EXTRA_WAIT_MILLIS;
         ScheduledFuture<?> timeout = ctx.executor().schedule(() -> {

@@ -8,6 +8,7 @@ import io.herald.protocol.Connection;
 import io.herald.protocol.ConnectionCore;
 import io.herald.protocol.Disconnect;
 import io.herald.protocol.Endpoint;
+import io.herald.protocol.Session;
 import io.herald.protocol.TextFrames;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -39,7 +40,7 @@ import java.util.concurrent.TimeUnit;
  * hop onto it. When the client upgrades to WebSocket, {@link #handOver} gives its state and undelivered packets
  * to the new connection.
  */
-final class PollingSession implements Subscriber, SioPeer {
+final class PollingSession implements Session, Subscriber, SioPeer {
     private final SocketIoDialect dialect;
     private final ConnectionCore core;
     private final PollingTransport transport;
@@ -50,8 +51,12 @@ final class PollingSession implements Subscriber, SioPeer {
     private final ArrayDeque<Object> queue = new ArrayDeque<>();
     /** Characters of control packets in {@link #queue} (§8.3 bound). */
     private int controlBytes;
-    private Principal principal;
+    /** Volatile: a request for this session on another loop compares its credentials with it (§7). */
+    private volatile Principal principal;
     private long deadlineMillis = Long.MAX_VALUE;
+    private long lastReadNanos = System.nanoTime();
+    private boolean registered;
+    private List<Runnable> onClosed;
     private Reply pendingGet;
     private boolean closing;
     private boolean slow;
@@ -66,15 +71,53 @@ final class PollingSession implements Subscriber, SioPeer {
 
     /** @param sidPrefix names this instance in the sid, so any instance can route a request for it (§7 relay) */
     PollingSession(SocketIoDialect dialect, ConnectionCore core, PollingTransport transport, EventExecutor loop,
-                   Principal upgradePrincipal, String sidPrefix) {
+                   Principal upgradePrincipal, long upgradeDeadlineMillis, String sidPrefix) {
         this.dialect = dialect;
         this.core = core;
         this.transport = transport;
         this.loop = loop;
         this.session = new SocketIoDialect.Session(sidPrefix);
         this.principal = upgradePrincipal;
+        this.deadlineMillis = upgradeDeadlineMillis;
         schedulePing();
         core.stats().connectionOpened(Endpoint.SOCKETIO, principal == null ? null : principal.subject());
+        core.connections().register(this); // §7: held to §8 like any connection (idle, expiry, drain, §10)
+        registered = true;
+    }
+
+    /** Leaves the registry and gives back the session's place under the connection cap (the caller admitted it). */
+    private void unregister() {
+        if (!registered) {
+            return;
+        }
+        registered = false;
+        core.connections().remove(this);
+        core.connections().release();
+        core.stats().connectionClosed(Endpoint.SOCKETIO, principal == null ? null : principal.subject());
+        if (onClosed != null) {
+            onClosed.forEach(Runnable::run);
+            onClosed = null;
+        }
+    }
+
+    @Override
+    public void whenClosed(Runnable r) {
+        if (!registered) {
+            r.run();
+        } else {
+            (onClosed == null ? onClosed = new ArrayList<>(1) : onClosed).add(r);
+        }
+    }
+
+    @Override
+    public long lastReadNanos() {
+        return lastReadNanos;
+    }
+
+    /** The registry's sweep: Socket.IO's connect timeout (§7); the heartbeat has exact timers of its own. */
+    @Override
+    public void tick(long nowNanos) {
+        dialect.overdue(this, nowNanos);
     }
 
     // --- heartbeat: exact timers, since a polling session has no socket for the sweep to watch ---
@@ -128,6 +171,7 @@ final class PollingSession implements Subscriber, SioPeer {
 
     /** A GET: answered now when something waits, else held until something does. Two at once end the session. */
     void poll(Reply ctx) {
+        lastReadNanos = System.nanoTime();
         if (!closing && pingTimedOut()) {
             ctx.error(EngineIo.UNKNOWN_SID);
             return;
@@ -160,6 +204,7 @@ final class PollingSession implements Subscriber, SioPeer {
      * never becomes a list of them (§8.3).
      */
     void post(Reply ctx, String body) {
+        lastReadNanos = System.nanoTime();
         if (closing || pingTimedOut()) {
             ctx.error(EngineIo.UNKNOWN_SID);
             return;
@@ -247,27 +292,31 @@ final class PollingSession implements Subscriber, SioPeer {
         void onAbandoned(Runnable r);
     }
 
-    /** A request answered on its own channel. */
-    static Reply local(ChannelHandlerContext ctx, boolean keepAlive) {
+    /**
+     * A request answered on its own channel; {@code corsOrigin}, when not null, is the browser origin §8.5 allowed,
+     * named in the answer's CORS headers (§7).
+     */
+    static Reply local(ChannelHandlerContext ctx, boolean keepAlive, String corsOrigin) {
         return new Reply() {
             private ChannelFutureListener abandoned;
 
             @Override
             public void ok(String body) {
                 answered();
-                respond(ctx, keepAlive, body);
+                respond(ctx, keepAlive, body, corsOrigin);
             }
 
             @Override
             public void okAndClose(String body) {
                 answered();
-                respond(ctx, false, body);
+                respond(ctx, false, body, corsOrigin);
             }
 
             @Override
             public void error(int code) {
                 answered();
-                ctx.writeAndFlush(EngineIo.error(ctx.alloc(), code)).addListener(ChannelFutureListener.CLOSE);
+                ctx.writeAndFlush(EngineIo.cors(EngineIo.error(ctx.alloc(), code), corsOrigin))
+                        .addListener(ChannelFutureListener.CLOSE);
             }
 
             @Override
@@ -286,11 +335,12 @@ final class PollingSession implements Subscriber, SioPeer {
         };
     }
 
-    static void respond(ChannelHandlerContext ctx, boolean keepAlive, String body) {
+    static void respond(ChannelHandlerContext ctx, boolean keepAlive, String body, String corsOrigin) {
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                 ByteBufUtil.writeUtf8(ctx.alloc(), body));
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=UTF-8")
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
+        EngineIo.cors(r, corsOrigin);
         HttpUtil.setKeepAlive(r, keepAlive);
         var f = ctx.writeAndFlush(r);
         if (!keepAlive) {
@@ -360,7 +410,8 @@ final class PollingSession implements Subscriber, SioPeer {
         this.deadlineMillis = deadlineMillis;
     }
 
-    long deadlineMillis() {
+    @Override
+    public long deadlineMillis() {
         return deadlineMillis;
     }
 
@@ -424,7 +475,7 @@ final class PollingSession implements Subscriber, SioPeer {
             pendingGet = null;
             ctx.okAndClose("6"); // a noop ends the waiting poll; the next request learns the session is gone
         }
-        core.stats().connectionClosed(Endpoint.SOCKETIO, principal == null ? null : principal.subject());
+        unregister();
     }
 
     private void releaseQueue() {
@@ -462,7 +513,8 @@ final class PollingSession implements Subscriber, SioPeer {
     }
 
     /** §10 after a broker outage: {@code 42["force_sync"]} once if any of its topics may have missed events. */
-    void forceSync(Set<String> missed) {
+    @Override
+    public void forceSync(Set<String> missed) {
         if (closing) {
             return;
         }
@@ -520,7 +572,7 @@ final class PollingSession implements Subscriber, SioPeer {
             pendingGet = null;
             ctx.error(EngineIo.UNKNOWN_SID);
         }
-        core.stats().connectionClosed(Endpoint.SOCKETIO, principal == null ? null : principal.subject());
+        unregister();
         return left;
     }
 }

@@ -7,6 +7,8 @@ import io.herald.protocol.ConnectionCore;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.herald.transport.OriginPolicy;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -33,9 +35,12 @@ final class PollingTransport {
     private volatile ConnectionCore core;
     private final PollingRelay relay = new PollingRelay(this);
 
-    PollingTransport(SocketIoDialect dialect, TokenVerifier verifier) {
+    private final OriginPolicy origins;
+
+    PollingTransport(SocketIoDialect dialect, TokenVerifier verifier, OriginPolicy origins) {
         this.dialect = dialect;
         this.verifier = verifier;
+        this.origins = origins;
     }
 
     void useCore(ConnectionCore core) {
@@ -69,74 +74,95 @@ final class PollingTransport {
         return dialect.settings();
     }
 
-    /** §10: every polling session subscribed to one of {@code topics} gets {@code force_sync}, on its own loop. */
-    void forceSync(java.util.Set<String> topics) {
-        for (PollingSession s : sessions.values()) {
-            s.execute(() -> s.forceSync(topics));
-        }
-    }
-
-
     void handle(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query) {
+        // §7/§8.5: a browser origin that is not allowed gets 403; an allowed one gets CORS answers.
+        String origin = req.headers().get(HttpHeaderNames.ORIGIN);
+        if (origin != null && !origins.allows(req)) {
+            refuse(ctx, EngineIo.FORBIDDEN, null);
+            return;
+        }
+        if (HttpMethod.OPTIONS.equals(req.method())) {
+            ctx.writeAndFlush(EngineIo.preflight(origin, req.headers().get(HttpHeaderNames.ACCESS_CONTROL_REQUEST_HEADERS)))
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
         List<String> eio = query.parameters().get("EIO");
         if (eio == null || !"4".equals(eio.get(0))) {
-            refuse(ctx, EngineIo.UNSUPPORTED_PROTOCOL_VERSION);
+            refuse(ctx, EngineIo.UNSUPPORTED_PROTOCOL_VERSION, origin);
             return;
         }
         List<String> transport = query.parameters().get("transport");
         if (transport == null || !"polling".equals(transport.get(0))) {
-            refuse(ctx, EngineIo.UNKNOWN_TRANSPORT);
+            refuse(ctx, EngineIo.UNKNOWN_TRANSPORT, origin);
             return;
         }
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         List<String> sidParam = query.parameters().get("sid");
         if (sidParam == null) {
             if (!HttpMethod.GET.equals(req.method())) {
-                refuse(ctx, EngineIo.BAD_HANDSHAKE_METHOD);
+                refuse(ctx, EngineIo.BAD_HANDSHAKE_METHOD, origin);
                 return;
             }
-            handshake(ctx, req, query, keepAlive);
+            handshake(ctx, req, query, keepAlive, origin);
             return;
         }
-        if (HttpMethod.POST.equals(req.method()) && req.content().readableBytes() > dialect.settings().maxPayload()) {
-            refuse(ctx, EngineIo.BAD_REQUEST);
-            PollingSession big = sessions.get(sidParam.get(0));
-            if (big != null) {
-                big.execute(() -> big.close(io.herald.protocol.Disconnect.TOO_BIG));
+        String sid = sidParam.get(0);
+        boolean post = HttpMethod.POST.equals(req.method());
+        if (!post && !HttpMethod.GET.equals(req.method())) {
+            refuse(ctx, EngineIo.BAD_REQUEST, origin);
+            return;
+        }
+        PollingSession s = sessions.get(sid);
+        if (post && req.content().readableBytes() > dialect.settings().maxPayload()) {
+            refuse(ctx, EngineIo.BAD_REQUEST, origin); // §7: one over maxPayload ends the session
+            if (s != null) {
+                s.execute(() -> s.close(io.herald.protocol.Disconnect.TOO_BIG));
             }
             return;
         }
-        PollingSession s = sessions.get(sidParam.get(0));
-        if (s == null && relay.forward(ctx, req, sidParam.get(0), keepAlive)) {
+        if (s == null && relay.forward(ctx, req, sid, keepAlive)) {
             return; // another instance's session: the relay answers (§7 without sticky sessions)
         }
         if (s == null) {
-            Long closedAt = closedByClient.remove(sidParam.get(0));
-            if (closedAt != null && System.nanoTime() - closedAt < CLOSE_GRACE_NANOS && HttpMethod.GET.equals(req.method())) {
-                PollingSession.respond(ctx, false, "6");
+            Long closedAt = closedByClient.remove(sid);
+            if (closedAt != null && System.nanoTime() - closedAt < CLOSE_GRACE_NANOS && !post) {
+                PollingSession.respond(ctx, false, "6", origin);
                 return;
             }
-            refuse(ctx, EngineIo.UNKNOWN_SID);
+            refuse(ctx, EngineIo.UNKNOWN_SID, origin);
             return;
         }
-        if (HttpMethod.GET.equals(req.method())) {
-            PollingSession.Reply reply = PollingSession.local(ctx, keepAlive);
-            s.execute(() -> s.poll(reply));
-        } else if (HttpMethod.POST.equals(req.method())) {
-            if (req.content().readableBytes() > dialect.settings().maxPayload()) {
-                refuse(ctx, EngineIo.BAD_REQUEST);
-                s.execute(() -> s.close(io.herald.protocol.Disconnect.TOO_BIG));
-                return;
-            }
+        if (!sameUser(s, SocketIoDialect.tokenOf(req, query))) {
+            refuse(ctx, EngineIo.FORBIDDEN, origin); // §7: credentials of another user than the session's
+            return;
+        }
+        PollingSession.Reply reply = PollingSession.local(ctx, keepAlive, origin);
+        if (post) {
             String body = req.content().toString(StandardCharsets.UTF_8); // copied: the router releases req
-            PollingSession.Reply reply = PollingSession.local(ctx, keepAlive);
             s.execute(() -> s.post(reply, body));
         } else {
-            refuse(ctx, EngineIo.BAD_REQUEST);
+            s.execute(() -> s.poll(reply));
         }
     }
 
-    private void handshake(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query, boolean keepAlive) {
+    /**
+     * §7: false when {@code token} verifies as another user than the session's. A request without credentials, or
+     * with ones that do not verify, is the session's own (its sid is what names it, as Engine.IO has it).
+     */
+    boolean sameUser(PollingSession s, String token) {
+        Principal owner = s.principal();
+        if (token == null || owner == null) {
+            return true;
+        }
+        try {
+            return verifier.verify(token).subject().equals(owner.subject());
+        } catch (InvalidTokenException e) {
+            return true;
+        }
+    }
+
+    private void handshake(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query, boolean keepAlive,
+                           String origin) {
         Principal upgradePrincipal = null;
         String token = SocketIoDialect.tokenOf(req, query);
         if (token != null) {
@@ -146,12 +172,19 @@ final class PollingTransport {
                 upgradePrincipal = null; // CONNECT may still bring a valid one (§7)
             }
         }
-        PollingSession s = new PollingSession(dialect, core, this, ctx.executor(), upgradePrincipal, relay.tag());
+        if (!core.connections().tryAdmit()) { // §7: a polling session counts under HERALD_MAX_CONNECTIONS
+            ctx.writeAndFlush(EngineIo.cors(io.herald.api.HttpResponses.error(ctx.alloc(),
+                    io.netty.handler.codec.http.HttpResponseStatus.SERVICE_UNAVAILABLE, "at_capacity",
+                    "too many connections, retry later"), origin)).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        long deadline = upgradePrincipal == null ? Long.MAX_VALUE : verifier.deadline(upgradePrincipal).toEpochMilli();
+        PollingSession s = new PollingSession(dialect, core, this, ctx.executor(), upgradePrincipal, deadline, relay.tag());
         sessions.put(s.session.sid, s);
-        PollingSession.respond(ctx, keepAlive, dialect.openPacket(s.session.sid, true));
+        PollingSession.respond(ctx, keepAlive, dialect.openPacket(s.session.sid, true), origin);
     }
 
-    private static void refuse(ChannelHandlerContext ctx, int code) {
-        ctx.writeAndFlush(EngineIo.error(ctx.alloc(), code)).addListener(ChannelFutureListener.CLOSE);
+    private static void refuse(ChannelHandlerContext ctx, int code, String origin) {
+        ctx.writeAndFlush(EngineIo.cors(EngineIo.error(ctx.alloc(), code), origin)).addListener(ChannelFutureListener.CLOSE);
     }
 }

@@ -12,6 +12,7 @@ import io.herald.protocol.Dialect;
 import io.herald.protocol.Disconnect;
 import io.herald.protocol.Endpoint;
 import io.herald.protocol.TextFrames;
+import io.herald.transport.OriginPolicy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
@@ -55,16 +56,16 @@ public final class SocketIoDialect implements Dialect {
     /** The conformance profile's bare Engine.IO echo server at {@code /engine.io/}: no Socket.IO layer. */
     private final boolean engineOnly;
 
-    public SocketIoDialect(SocketIoSettings settings, TokenVerifier verifier) {
-        this(settings, verifier, false);
+    public SocketIoDialect(SocketIoSettings settings, TokenVerifier verifier, OriginPolicy origins) {
+        this(settings, verifier, origins, false);
     }
 
     /** @param engineOnly Engine.IO only, echoing every message (the §7 conformance profile's {@code /engine.io/}) */
-    public SocketIoDialect(SocketIoSettings settings, TokenVerifier verifier, boolean engineOnly) {
+    public SocketIoDialect(SocketIoSettings settings, TokenVerifier verifier, OriginPolicy origins, boolean engineOnly) {
         this.settings = settings;
         this.verifier = verifier;
         this.engineOnly = engineOnly;
-        this.polling = new PollingTransport(this, verifier);
+        this.polling = new PollingTransport(this, verifier, origins);
         this.openPayloadTail = ",\"pingInterval\":" + settings.pingInterval().toMillis()
                 + ",\"pingTimeout\":" + settings.pingTimeout().toMillis() + ",\"maxPayload\":" + settings.maxPayload() + "}";
     }
@@ -82,12 +83,6 @@ public final class SocketIoDialect implements Dialect {
     public void useRelay(io.herald.broker.Broker broker) {
         polling.useRelay(broker);
     }
-
-    /** §10 after a broker outage, for long-polling sessions (WebSocket connections get it from {@code Connections}). */
-    public void forceSync(java.util.Set<String> topics) {
-        polling.forceSync(topics);
-    }
-
 
     /** §7 long-polling: every plain HTTP request on the Socket.IO paths. */
     @Override
@@ -194,6 +189,11 @@ public final class SocketIoDialect implements Dialect {
         List<String> transport = query.parameters().get("transport");
         if (transport == null || !"websocket".equals(transport.get(0))) {
             return EngineIo.error(alloc, EngineIo.UNKNOWN_TRANSPORT);
+        }
+        List<String> sid = query.parameters().get("sid");
+        PollingSession from = sid == null || sid.isEmpty() ? null : polling.get(sid.get(0));
+        if (from != null && !polling.sameUser(from, tokenOf(request, query))) {
+            return EngineIo.error(alloc, EngineIo.FORBIDDEN); // §7: another user's credentials on this session
         }
         return null; // a sid with no polling session to upgrade is closed right after the handshake, as the reference does
     }
@@ -315,17 +315,13 @@ public final class SocketIoDialect implements Dialect {
     }
 
     /**
-     * Closes a session that never sent CONNECT within connectTimeout (not on the bare Engine.IO server), or a
-     * polling session past its token's expiry (§8.2; WebSocket connections have the sweep for that). True if closed.
+     * Closes a session that never sent CONNECT within connectTimeout (§7: 10 s; not on the bare Engine.IO server).
+     * Expiry (§8.2) is the registry's, for both transports. True if closed.
      */
     boolean overdue(SioPeer peer, long now) {
         Session s = peer.session();
         if (!engineOnly && s.namespaces.isEmpty() && now - s.openedNanos > settings.connectTimeout().toNanos()) {
             peer.close(Disconnect.CONNECT_TIMEOUT);
-            return true;
-        }
-        if (peer instanceof PollingSession ps && System.currentTimeMillis() > ps.deadlineMillis()) {
-            peer.close(Disconnect.TOKEN_EXPIRED);
             return true;
         }
         return false;

@@ -11,7 +11,8 @@ public record SocketIoSettings(Duration pingInterval, Duration pingTimeout, Dura
                                boolean conformance) {
 
     public static SocketIoSettings production() {
-        return new SocketIoSettings(Duration.ofMillis(25_000), Duration.ofMillis(20_000), Duration.ofMillis(45_000),
+        // §7: a session that has not completed its CONNECT within 10 s of OPEN is closed
+        return new SocketIoSettings(Duration.ofMillis(25_000), Duration.ofMillis(20_000), Duration.ofMillis(10_000),
                 1_000_000, false);
     }
 
