@@ -107,6 +107,21 @@ public final class Connection implements Session, Subscriber, BackPressureHandle
         return core.hub().subscribeOrUndo(this, topic.name());
     }
 
+    /**
+     * §10: a subscription the client did not ask for one by one (realtime {@code user:}/{@code broadcast}, sync's
+     * shares): when the broker cannot confirm it, the connection closes 1013 so the client reconnects, instead of
+     * staying open without what it was promised. The stage still fails, for the caller to stop there.
+     */
+    public CompletionStage<Void> subscribeOrClose(Topic topic) {
+        CompletionStage<Void> confirmed = subscribe(topic);
+        confirmed.whenComplete((ok, failure) -> {
+            if (failure != null) {
+                close(Disconnect.TRY_AGAIN_LATER); // completes on this loop (Hub.subscribeOrUndo)
+            }
+        });
+        return confirmed;
+    }
+
     /** Leaves every topic (Socket.IO's DISCONNECT of the main namespace, §7). */
     public void unsubscribeAll() {
         core.hub().unsubscribeAll(this);

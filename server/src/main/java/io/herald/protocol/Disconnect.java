@@ -19,6 +19,8 @@ public enum Disconnect {
     RATE_LIMITED(1008, "rate limit exceeded"),
     TOO_BIG(1009, "message too big"),
     INTERNAL_ERROR(1011, "internal error"),
+    /** §10: a subscription the connection was promised could not be confirmed; the client reconnects. */
+    TRY_AGAIN_LATER(1013, "try again later"),
     UNAUTHORIZED(4401, "unauthorized"),
     TOKEN_EXPIRED(4401, "token expired"),
     DEVICE_NOT_REGISTERED(4403, "device not registered"),

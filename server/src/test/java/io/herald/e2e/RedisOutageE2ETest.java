@@ -70,13 +70,15 @@ class RedisOutageE2ETest {
             awaitTrue(() -> on.a().get("/readyz", null).statusCode() == 503 && on.b().get("/readyz", null).statusCode() == 503,
                     "/readyz answers 503 while Redis is away");
             awaitTrue(() -> refused.get() > 5, "publishes fail while Redis is away");
-            // A subscription that needs Redis cannot be promised now: an error to retry, not a silent wait (§3).
-            try (WsTestClient late = WsTestClient.connect(on.a().ws("/api/v1/realtime/ws?token=" + on.a().userToken("eve", "s9")))) {
+            // §10: a connection opened now cannot be promised its implicit topics (user:, broadcast, sync's
+            // shares): it closes 1013 so that the client reconnects, instead of staying open without them.
+            try (WsTestClient late = WsTestClient.connect(on.a().ws("/api/v1/realtime/ws?token=" + on.a().userToken("eve", "s9")));
+                 WsTestClient lateSync = WsTestClient.connect(on.a().ws("/api/v1/sync/ws/d7?token="
+                         + on.a().token("zed", List.of("s7"), List.of("d7"), List.of())))) {
                 assertEquals("connected", late.nextJson().get("type").asText());
-                late.send("{\"action\":\"subscribe\",\"share_id\":\"s9\"}");
-                JsonNode answer = late.nextJson();
-                assertEquals("error", answer.get("type").asText(), answer.toString());
-                assertEquals("s9", answer.get("share_id").asText());
+                assertEquals(new WsTestClient.Closed(1013, "try again later"), late.awaitClose());
+                lateSync.send("{\"type\":\"subscribe\"}");
+                assertEquals(new WsTestClient.Closed(1013, "try again later"), lateSync.awaitClose());
             }
             assertTrue(refusalBodies.stream().allMatch(s -> s.startsWith("503 ") && s.contains("\"unavailable\"")),
                     "publishes during the outage fail with 503 and a clear message: " + refusalBodies);

@@ -47,9 +47,9 @@ public final class RealtimeDialect implements Dialect {
             g.writeEndObject();
         }));
         if (Topic.isValidId(user)) {
-            c.subscribe(Topic.user(user));
+            c.subscribeOrClose(Topic.user(user)); // §10: confirmed, or the connection closes 1013
         }
-        c.subscribe(Topic.BROADCAST);
+        c.subscribeOrClose(Topic.BROADCAST);
     }
 
     @Override

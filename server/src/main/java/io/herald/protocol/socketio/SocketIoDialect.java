@@ -576,7 +576,8 @@ public final class SocketIoDialect implements Dialect {
                 return;
             }
             if (failure != null) {
-                peer.send("44" + prefix(ns) + "{\"message\":\"subscription failed, retry\"}");
+                // §10: never connected without its user and broadcast topics; the client reconnects on 1013
+                peer.close(Disconnect.TRY_AGAIN_LATER);
                 return;
             }
             s.namespaces.add(ns);

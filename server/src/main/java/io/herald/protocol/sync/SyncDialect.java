@@ -78,15 +78,14 @@ public final class SyncDialect implements Dialect {
         for (String share : c.principal().shares()) {
             if (Topic.isValidId(share)) {
                 shares.add(share);
-                pending.add(c.subscribe(Topic.share(share)).toCompletableFuture());
+                pending.add(c.subscribeOrClose(Topic.share(share)).toCompletableFuture());
             }
         }
-        pending.add(c.subscribe(Topic.device(c.pathParameter())).toCompletableFuture());
+        pending.add(c.subscribeOrClose(Topic.device(c.pathParameter())).toCompletableFuture());
         CompletableFuture.allOf(pending.toArray(new CompletableFuture[0])).whenComplete((ok, failure) -> c.execute(() -> {
             ByteBufAllocator alloc = c.channel().alloc();
             if (failure != null) {
-                c.send(Replies.error(alloc, "internal_error", null, null, "subscription failed, retry"));
-                return;
+                return; // §10: the connection is closing 1013; the device reconnects and subscribes again
             }
             c.send(TextFrames.json(alloc, g -> {
                 g.writeStartObject();
