@@ -29,6 +29,12 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
     private final Connection connection;
     private final ConnectionCore core;
     private boolean opened;
+    private ChannelHandlerContext ctx;
+    /**
+     * Frames that came before {@link #open()}: the client sent them right behind its upgrade request, before the
+     * 101 went out. At most what one read held; handed to the dialect in order once the connection is open.
+     */
+    private java.util.ArrayDeque<WebSocketFrame> early;
 
     public DialectHandler(Connection connection, ConnectionCore core) {
         this.connection = connection;
@@ -39,16 +45,51 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
         return connection;
     }
 
-    /** Counts and registers the connection and lets the dialect greet it. Called once the 101 is written. */
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        dropEarly();
+    }
+
+    /**
+     * Counts and registers the connection and lets the dialect greet it, then hands it the frames that came
+     * early. Called once the 101 is written.
+     */
     public void open() {
         opened = true;
         core.stats().connectionOpened(connection.dialect().endpoint(), connection.subject());
         core.connections().add(connection);
         connection.dialect().onOpen(connection);
+        java.util.ArrayDeque<WebSocketFrame> frames = early;
+        early = null;
+        if (frames != null) {
+            for (WebSocketFrame f; (f = frames.poll()) != null; ) {
+                try {
+                    channelRead0(ctx, f);
+                } finally {
+                    f.release();
+                }
+            }
+        }
+    }
+
+    private void dropEarly() {
+        if (early != null) {
+            early.forEach(WebSocketFrame::release);
+            early = null;
+        }
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+        if (!opened && !connection.isClosing()) {
+            (early == null ? early = new java.util.ArrayDeque<>(2) : early).add(frame.retain());
+            return;
+        }
         boolean command = frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame
                 || frame instanceof PingWebSocketFrame;
         CommandRateLimiter.Verdict verdict = connection.received(command);
@@ -91,6 +132,7 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        dropEarly();
         connection.closingByPeer();
         if (opened) {
             opened = false;

@@ -4,7 +4,8 @@ import io.herald.hub.EnvelopeParser;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.ssl.SslContext;
 
 /** Builds the pipeline every new connection starts with (see {@link HandlerNames} for the order). */
@@ -36,7 +37,8 @@ public final class HeraldChannelInitializer extends ChannelInitializer<SocketCha
 
     /** The HTTP stage; also used by tests on an {@code EmbeddedChannel}. */
     public static void configure(ChannelPipeline p, HttpRouter router, long requestTimeoutMillis) {
-        p.addLast(HandlerNames.HTTP_CODEC, new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192));
+        p.addLast(HandlerNames.HTTP_ENCODER, new HttpResponseEncoder());
+        p.addLast(HandlerNames.HTTP_DECODER, new HttpRequestDecoder(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192));
         p.addLast(HandlerNames.HTTP_AGGREGATOR, new HttpBodyAggregator(EnvelopeParser.MAX_BATCH_BYTES));
         p.addLast(HandlerNames.HTTP_TIMEOUT, new RequestTimeoutHandler(requestTimeoutMillis));
         p.addLast(HandlerNames.HTTP_ROUTER, router);

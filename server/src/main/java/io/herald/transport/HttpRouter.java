@@ -182,31 +182,34 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             refusal = e.getMessage();
         }
         Channel channel = ctx.channel();
-        Principal principal = verified;
-        String why = refusal;
         String target = BearerTokens.redact(req.uri());
+        long deadline = verified == null ? Long.MAX_VALUE : verifier.deadline(verified).toEpochMilli();
+        Connection connection = new Connection(channel, match.dialect(), verified, deadline,
+                match.dialect().connectionParameter(query, match.parameter()), core);
+        DialectHandler handler = new DialectHandler(connection, core);
+        // The dialect's stages go in before the 101 (this router leaves the pipeline here): a frame the client
+        // sent in the same write as its request reaches the dialect, which holds it until the connection opens.
+        WebSocketPipeline.install(channel.pipeline(), connection, handler, maxFrame);
         ChannelFuture handshake;
         try {
             handshake = handshaker.handshake(channel, req);
         } catch (WebSocketServerHandshakeException e) {
-            // RFC 6455 §4.2.1: a malformed opening handshake (no key, no Connection: Upgrade) is a 400.
-            respond(ctx, req, HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, "bad_request",
-                    "invalid WebSocket handshake"), false);
+            // RFC 6455 §4.2.1: a malformed opening handshake (no key, no Connection: Upgrade) is a 400. The
+            // HTTP encoder is still in place: only the decoder is swapped once a handshake is under way.
+            channel.writeAndFlush(HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, "bad_request",
+                    "invalid WebSocket handshake")).addListener(ChannelFutureListener.CLOSE);
             return;
         }
+        Principal principal = verified;
+        String why = refusal;
+        Disconnect denied = principal == null
+                ? (match.dialect().authenticatesInBand() ? null : Disconnect.UNAUTHORIZED)
+                : match.dialect().admit(connection);
         handshake.addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 channel.close();
                 return;
             }
-            long deadline = principal == null ? Long.MAX_VALUE : verifier.deadline(principal).toEpochMilli();
-            Connection connection = new Connection(channel, match.dialect(), principal, deadline,
-                    match.dialect().connectionParameter(query, match.parameter()), core);
-            DialectHandler handler = new DialectHandler(connection, core);
-            WebSocketPipeline.install(channel.pipeline(), connection, handler, maxFrame);
-            Disconnect denied = principal == null
-                    ? (match.dialect().authenticatesInBand() ? null : Disconnect.UNAUTHORIZED)
-                    : match.dialect().admit(connection);
             if (denied != null) {
                 if (log.isDebugEnabled()) {
                     log.debug("{} {} refused: {} ({})", channel.id().asShortText(), target, denied,

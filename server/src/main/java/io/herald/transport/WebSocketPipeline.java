@@ -29,10 +29,16 @@ public final class WebSocketPipeline {
                 .build();
     }
 
-    /** Replaces {@link HandlerNames#HTTP_ROUTER} (and drops the request timeout) with the WebSocket stages. */
+    /**
+     * Replaces {@link HandlerNames#HTTP_ROUTER} (and drops the aggregator and the request timeout) with the
+     * WebSocket stages. Called before the handshake, so that frames right behind the request find them (see
+     * {@link HandlerNames}); the handshaker then swaps the request decoder for the frame decoder.
+     */
     public static void install(ChannelPipeline p, Connection connection, DialectHandler handler, int maxMessage) {
-        if (p.get(HandlerNames.HTTP_TIMEOUT) != null) {
-            p.remove(HandlerNames.HTTP_TIMEOUT);
+        for (String http : new String[] {HandlerNames.HTTP_TIMEOUT, HandlerNames.HTTP_AGGREGATOR}) {
+            if (p.get(http) != null) {
+                p.remove(http);
+            }
         }
         p.replace(HandlerNames.HTTP_ROUTER, HandlerNames.WS_DIALECT, handler);
         p.addBefore(HandlerNames.WS_DIALECT, HandlerNames.WS_UTF8, new Utf8FrameValidator(false));

@@ -140,7 +140,8 @@ public final class AutobahnEchoServer {
             transport.bind("0.0.0.0", port, new ChannelInitializer<SocketChannel>() {
                 @Override
                 protected void initChannel(SocketChannel ch) {
-                    ch.pipeline().addLast(HandlerNames.HTTP_CODEC, new HttpServerCodec());
+                    ch.pipeline().addLast(HandlerNames.HTTP_ENCODER, new io.netty.handler.codec.http.HttpResponseEncoder());
+                    ch.pipeline().addLast(HandlerNames.HTTP_DECODER, new io.netty.handler.codec.http.HttpRequestDecoder());
                     ch.pipeline().addLast(HandlerNames.HTTP_AGGREGATOR, new HttpObjectAggregator(65536));
                     ch.pipeline().addLast(HandlerNames.HTTP_ROUTER, new Upgrade(core));
                 }

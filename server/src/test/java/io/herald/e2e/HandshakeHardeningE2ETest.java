@@ -348,4 +348,43 @@ class HandshakeHardeningE2ETest {
             }
         }
     }
+
+    @Test
+    void aFrameSentInTheSameWriteAsTheUpgradeRequestIsNotLost() throws Exception {
+        // The dialect's stages are in place before the 101: bytes right behind the request reach them.
+        String req = "GET /api/v1/realtime/ws?token=" + server.userToken("early", "s1") + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                + "Sec-WebSocket-Version: 13\r\n\r\n";
+        byte[] head = req.getBytes(StandardCharsets.US_ASCII);
+        byte[] frame = io.herald.testing.NeverReadingClient.frame(0x1,
+                "{\"action\":\"subscribe\",\"share_id\":\"s1\"}".getBytes(StandardCharsets.UTF_8));
+        byte[] both = new byte[head.length + frame.length];
+        System.arraycopy(head, 0, both, 0, head.length);
+        System.arraycopy(frame, 0, both, head.length, frame.length);
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
+            s.setSoTimeout(200);
+            s.getOutputStream().write(both); // one write: one TCP segment on loopback
+            s.getOutputStream().flush();
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            byte[] buf = new byte[4096];
+            while (System.nanoTime() < until && !got.toString(StandardCharsets.ISO_8859_1).contains("\"subscribed\"")) {
+                try {
+                    int n = s.getInputStream().read(buf);
+                    if (n < 0) {
+                        break;
+                    }
+                    got.write(buf, 0, n);
+                } catch (SocketTimeoutException e) {
+                    // keep waiting
+                }
+            }
+            String text = got.toString(StandardCharsets.ISO_8859_1);
+            assertTrue(text.startsWith("HTTP/1.1 101"), text);
+            int connected = text.indexOf("\"type\":\"connected\"");
+            int subscribed = text.indexOf("{\"type\":\"subscribed\",\"share_id\":\"s1\"}");
+            assertTrue(connected > 0 && subscribed > connected, "connected, then the early frame's answer: " + text);
+        }
+    }
 }

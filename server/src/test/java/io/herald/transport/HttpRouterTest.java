@@ -117,7 +117,8 @@ class HttpRouterTest {
         assertTrue(response.startsWith("HTTP/1.1 101 Switching Protocols"), response);
         assertTrue(response.contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), "RFC 6455 §1.3 accept key");
         assertNull(ch.pipeline().get(HandlerNames.HTTP_ROUTER));
-        assertNull(ch.pipeline().get(HandlerNames.HTTP_CODEC));
+        assertNull(ch.pipeline().get(HandlerNames.HTTP_ENCODER));
+        assertNull(ch.pipeline().get(HandlerNames.HTTP_DECODER));
         assertInstanceOf(DialectHandler.class, ch.pipeline().get(HandlerNames.WS_DIALECT));
         assertEquals(List.of(HandlerNames.WS_ENCODER, HandlerNames.WS_DECODER, HandlerNames.WS_UTF8,
                 HandlerNames.WS_AGGREGATOR, HandlerNames.WS_DIALECT, HandlerNames.WS_BACKPRESSURE),
