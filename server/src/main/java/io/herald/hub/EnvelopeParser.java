@@ -1,10 +1,12 @@
 package io.herald.hub;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -27,12 +29,23 @@ public final class EnvelopeParser {
     public static final int MAX_BATCH_BYTES = 4 * 1024 * 1024;
     /** An event type becomes a JSON string and a Socket.IO event name; keep it short. */
     public static final int MAX_EVENT_TYPE = 200;
+    /**
+     * §9 parser limits, pinned rather than left to jackson's defaults: JSON past one is a 400. String length
+     * keeps jackson's bound (20 million characters), which no body within {@link #MAX_BATCH_BYTES} reaches.
+     */
+    public static final int MAX_NESTING_DEPTH = 64;
+    public static final int MAX_NUMBER_LENGTH = 1000;
+    public static final int MAX_NAME_LENGTH = 50_000;
 
     private final JsonFactory json;
 
     public EnvelopeParser() {
         this.json = JsonFactory.builder()
-                .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(MAX_NESTING_DEPTH)
+                        .maxNumberLength(MAX_NUMBER_LENGTH)
+                        .maxNameLength(MAX_NAME_LENGTH)
+                        .build())
                 .build();
     }
 
@@ -85,8 +98,7 @@ public final class EnvelopeParser {
             }
             return out;
         } catch (JsonProcessingException e) {
-            throw new EnvelopeException((where == null ? "" : where + ": ")
-                    + "malformed JSON at byte " + e.getLocation().getByteOffset(), false);
+            throw new EnvelopeException((where == null ? "" : where + ": ") + describe(e), false);
         } catch (IOException e) {
             throw new EnvelopeException("unreadable body", false);
         }
@@ -106,10 +118,26 @@ public final class EnvelopeParser {
             expectEnd(p);
             return e;
         } catch (JsonProcessingException e) {
-            throw new EnvelopeException("malformed JSON at byte " + e.getLocation().getByteOffset(), false);
+            throw new EnvelopeException(describe(e), false);
         } catch (IOException e) {
             throw new EnvelopeException("unreadable envelope", false);
         }
+    }
+
+    /**
+     * The client's mistake in a few words (§3 400). A broken parser limit (§9) comes as a
+     * {@link StreamConstraintsException} without a location, so the location is never taken for granted.
+     */
+    private static String describe(JsonProcessingException e) {
+        if (e instanceof StreamConstraintsException) {
+            // "Document nesting depth (65) exceeds the maximum allowed (64, from `StreamReadConstraints...`)":
+            // numbers only, never input; the name of jackson's setting means nothing to the client.
+            String m = e.getOriginalMessage();
+            int setting = m.indexOf(", from `");
+            return "JSON breaks a parser limit: " + (setting > 0 ? m.substring(0, setting) + ")" : m);
+        }
+        JsonLocation at = e.getLocation();
+        return at == null || at.getByteOffset() < 0 ? "malformed JSON" : "malformed JSON at byte " + at.getByteOffset();
     }
 
     private boolean isBatch(byte[] body) throws IOException {

@@ -133,6 +133,29 @@ class PublishApiE2ETest {
         assertEquals(400, TestServer.send(r16).statusCode(), "UTF-16 is refused, not a 500");
     }
 
+    /**
+     * §9: JSON that breaks a parser limit (nesting, number length, name length) is 400 invalid_request, never a
+     * 500; the server stays healthy for the next publish.
+     */
+    @Test
+    void jsonPastAParserLimitIs400InvalidRequest() {
+        String pub = server.publisherToken();
+        String head = "{\"topic\":\"share:s1\",\"event_type\":\"x\",\"data\":";
+        for (String bad : new String[] {
+                head + "[".repeat(69) + "]".repeat(69) + "}",             // nesting depth 70
+                head + "1".repeat(1200) + "}",                            // a 1,200-digit number
+                head + "{\"" + "n".repeat(60_000) + "\":1}}",             // a 60,000-character name in data
+                "{\"" + "n".repeat(60_000) + "\":1," + ONE.substring(1),  // ... and as an unknown field
+                "{\"events\":[" + ONE + "," + head + "[".repeat(69) + "]".repeat(69) + "}]}"}) {
+            HttpResponse<String> r = server.post("/api/v1/publish", pub, bad);
+            String what = bad.substring(0, Math.min(80, bad.length()));
+            assertEquals(400, r.statusCode(), what);
+            assertEquals("invalid_request", error(r).get("code").asText(), what);
+            assertTrue(error(r).get("message").asText().contains("parser limit"), r.body());
+        }
+        assertEquals(202, server.post("/api/v1/publish", pub, ONE).statusCode());
+    }
+
     @Test
     void aBatchArrivesInOrder() {
         try (WsTestClient ws = RealtimeE2ETestSupport.realtime(server, "alice", "s1")) {

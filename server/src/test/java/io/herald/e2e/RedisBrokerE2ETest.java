@@ -1,6 +1,7 @@
 package io.herald.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.herald.testing.ServerLog;
 import io.herald.testing.TwoInstancesOnRedis;
 import io.herald.testing.TestServer;
 import io.herald.testing.WsTestClient;
@@ -17,6 +18,7 @@ import java.util.function.BooleanSupplier;
 
 import static io.herald.e2e.RealtimeE2ETestSupport.realtime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -171,6 +173,33 @@ class RedisBrokerE2ETest {
             assertEquals(1, WsTestClient.json(own.body()).get("connections").get("total").asInt(), "without scope: this instance");
             assertEquals(400, on.a().get("/api/v1/realtime/stats?scope=galaxy", on.a().adminToken()).statusCode());
         }
+    }
+
+    /**
+     * §3 Redis ingress, §9: an envelope past a parser limit (nesting, number length, name length) is dropped with
+     * one short log line, no stack trace, and the subscription goes on: the next event still arrives.
+     */
+    @Test
+    void anEnvelopePastAParserLimitIsDroppedWithOneShortLogLine() throws Exception {
+        String head = "{\"topic\":\"share:s1\",\"event_type\":\"x\",\"data\":";
+        List<String> bad = List.of(head + "[".repeat(69) + "]".repeat(69) + "}", head + "1".repeat(1200) + "}",
+                head + "{\"" + "n".repeat(60_000) + "\":1}}");
+        String log;
+        try (WsTestClient ws = realtime(on.a(), "alice", "s1")) {
+            log = ServerLog.during(() -> {
+                on.redis().with(r -> {
+                    bad.forEach(b -> r.publish("herald:share:s1", b));
+                    r.publish("herald:share:s1", "{\"topic\":\"share:s1\",\"event_type\":\"file_deleted\",\"data\":1}");
+                });
+                assertEquals("{\"type\":\"file_deleted\",\"share_id\":\"s1\",\"data\":1}", ws.next());
+            });
+        }
+        List<String> dropped = log.lines().filter(l -> l.contains("redis ingress: dropped")).toList();
+        assertEquals(1, dropped.size(), log); // one line per 10 s at most, whatever the rate
+        assertTrue(dropped.get(0).contains("herald:share:s1: JSON breaks a parser limit: "), dropped.get(0));
+        assertTrue(dropped.get(0).length() < 300, dropped.get(0));
+        assertFalse(log.contains("Exception"), log);
+        assertFalse(log.contains("\tat "), "no stack trace: " + log);
     }
 
     static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {

@@ -2,10 +2,13 @@ package io.herald.hub;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -278,5 +281,66 @@ class EnvelopeParserTest {
         String body = "{\"events\":[" + String.join(",", java.util.Collections.nCopies(9, big)) + "]}";
         assertTrue(body.length() > 4 << 20);
         assertTrue(assertThrows(EnvelopeException.class, () -> PARSER.parseRequest(utf8(body))).tooLarge());
+    }
+
+    /** An envelope whose data is {@code data}: the outer object is one level of nesting. */
+    private static String withData(String data) {
+        return "{\"topic\":\"share:s1\",\"event_type\":\"e\",\"data\":" + data + "}";
+    }
+
+    private static String nested(int levels) {
+        return "[".repeat(levels) + "]".repeat(levels);
+    }
+
+    /** §9: one envelope per parser limit, each just past it. */
+    static Stream<Arguments> pastAParserLimit() {
+        int depth = EnvelopeParser.MAX_NESTING_DEPTH;
+        String longName = "n".repeat(EnvelopeParser.MAX_NAME_LENGTH + 1);
+        return Stream.of(
+                Arguments.of("nesting depth 70", withData(nested(69))),
+                Arguments.of("nesting one past the limit", withData(nested(depth))),
+                Arguments.of("a 1,200-digit number", withData("1".repeat(1200))),
+                Arguments.of("a number one digit past the limit", withData("1".repeat(EnvelopeParser.MAX_NUMBER_LENGTH + 1))),
+                Arguments.of("a long fraction inside data", withData("{\"x\":[0." + "5".repeat(1200) + "]}")),
+                Arguments.of("a 60,000-character field name", "{\"" + "n".repeat(60_000) + "\":1," + OK.substring(1)),
+                Arguments.of("a name one past the limit inside data", withData("{\"" + longName + "\":1}")));
+    }
+
+    // §9: JSON that breaks a parser limit is a 400 (invalid_request) naming the limit, over HTTP and Redis
+    // alike, never an unchecked exception (a 500); jackson reports these without a location
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("pastAParserLimit")
+    void jsonPastAParserLimitIsABadRequest(String what, String body) {
+        assertTrue(badRequest(body).getMessage().startsWith("JSON breaks a parser limit: "), what);
+        EnvelopeException viaRedis = assertThrows(EnvelopeException.class, () -> PARSER.parseOne(utf8(body)));
+        assertFalse(viaRedis.tooLarge(), what);
+        assertTrue(viaRedis.getMessage().startsWith("JSON breaks a parser limit: "), viaRedis.getMessage());
+    }
+
+    // §9: the message says which limit and its bound, and never echoes the input
+    @Test
+    void theParserLimitMessageNamesTheBound() {
+        String msg = badRequest(withData(nested(69))).getMessage();
+        assertTrue(msg.contains("nesting depth") && msg.contains("(" + EnvelopeParser.MAX_NESTING_DEPTH + ")"), msg);
+        assertTrue(msg.length() < 128, msg);
+    }
+
+    // §9 and §3: in a batch the first event past a limit is named
+    @Test
+    void aParserLimitInABatchNamesTheEvent() {
+        thirdEventRefused(withData(nested(69)));
+        String msg = badRequest("{\"events\":[" + OK + "," + withData("1".repeat(1200)) + "]}").getMessage();
+        assertTrue(msg.startsWith("events[1]: JSON breaks a parser limit: "), msg);
+    }
+
+    // §9: right at each limit is still accepted
+    @Test
+    void jsonAtTheParserLimitsIsAccepted() throws Exception {
+        String data = nested(EnvelopeParser.MAX_NESTING_DEPTH - 1);
+        assertEquals(data, dataOf(data, "}"));
+        String number = "1".repeat(EnvelopeParser.MAX_NUMBER_LENGTH);
+        assertEquals(number, dataOf(number, "}"));
+        String named = "{\"" + "n".repeat(EnvelopeParser.MAX_NAME_LENGTH) + "\":1}";
+        assertEquals(named, dataOf(named, "}"));
     }
 }
