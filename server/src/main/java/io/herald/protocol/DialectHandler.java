@@ -4,6 +4,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -155,6 +156,10 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
             connection.fail(Disconnect.PROTOCOL_ERROR);
         } else if (cause instanceof IOException) {
             ctx.close(); // reset by peer and the like: nothing to tell anyone
+        } else if (cause instanceof PrematureChannelClosureException) {
+            // The frame aggregator's word for a client that left mid-message: nothing to tell anyone either.
+            log.debug("{} client closed mid-message", ctx.channel().id().asShortText());
+            ctx.close();
         } else {
             log.warn("{} closing after an unexpected error", ctx.channel().id().asShortText(), cause);
             connection.close(Disconnect.INTERNAL_ERROR);

@@ -16,6 +16,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -258,6 +259,9 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         if (isTlsNoise(cause)) {
             // Port scanners and plain-text clients on a TLS port: not worth a warning each.
             log.debug("{} TLS handshake failed: {}", ctx.channel().id().asShortText(), cause.getClass().getSimpleName());
+        } else if (cause instanceof PrematureChannelClosureException) {
+            // The aggregator's word for a client that left mid-request: the client's doing, not Herald's.
+            log.debug("{} client closed mid-request", ctx.channel().id().asShortText());
         } else if (!(cause instanceof java.io.IOException)) {
             // Only the type: a message may quote the request target, and with it a token (§2).
             log.warn("{} HTTP error {} at {}", ctx.channel().id().asShortText(), cause.getClass().getName(),

@@ -3,6 +3,7 @@ package io.herald.protocol;
 import io.herald.hub.Topic;
 import io.herald.protocol.realtime.RealtimeDialect;
 import io.herald.testing.EmbeddedConnection;
+import io.herald.testing.ServerLog;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.TooLongFrameException;
@@ -11,6 +12,7 @@ import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.util.ReferenceCountUtil;
 import org.junit.jupiter.api.Test;
 
@@ -79,6 +81,25 @@ class DialectHandlerTest {
             CloseWebSocketFrame close = c.channel.readOutbound();
             assertEquals(1009, close.statusCode());
             close.release();
+        }
+    }
+
+    /** A client that leaves in the middle of a fragmented message: the frame aggregator's premature closure is no warning. */
+    @Test
+    void aClientLeavingMidMessageIsNoWarning() throws Exception {
+        try (EmbeddedConnection c = realtime()) {
+            c.channel.pipeline().addFirst(new WebSocketFrameAggregator(65536));
+            TextWebSocketFrame first = new TextWebSocketFrame(false, 0, "{\"action\":");
+            c.channel.writeInbound(first);
+            String log = ServerLog.during(() -> {
+                c.channel.close();
+                c.channel.runPendingTasks();
+            });
+            assertEquals(0, first.refCnt(), "the partial message is released");
+            assertFalse(log.contains("WARN"), log);
+            assertFalse(log.contains("PrematureChannelClosureException"), log);
+            assertNull(c.channel.readOutbound(), "no 1011 close frame for a client that is gone");
+            assertEquals(0, c.stats.connections());
         }
     }
 

@@ -13,6 +13,7 @@ import io.herald.protocol.DialectHandler;
 import io.herald.protocol.realtime.RealtimeDialect;
 import io.herald.protocol.sync.SyncDialect;
 import io.herald.testing.EmbeddedConnection;
+import io.herald.testing.ServerLog;
 import io.herald.testing.TestServer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -30,6 +31,7 @@ import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -176,6 +178,19 @@ class HttpRouterTest {
         String r = nextOutboundText();
         assertTrue(r.startsWith("HTTP/1.1 426"), r);
         assertTrue(r.contains("sec-websocket-version: 13"), r);
+    }
+
+    /** A client that leaves in the middle of a request body is the client's doing: a debug line, not a warning. */
+    @Test
+    void aClientLeavingMidRequestIsLoggedAtDebug() throws Exception {
+        ch.writeInbound(Unpooled.copiedBuffer("GET /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n{\"a\"",
+                StandardCharsets.US_ASCII));
+        String log = ServerLog.during(() -> {
+            ch.close();
+            ch.runPendingTasks();
+        });
+        assertTrue(log.contains("DEBUG HttpRouter - embedded client closed mid-request"), log);
+        assertFalse(log.contains("WARN"), log);
     }
 
     @Test
