@@ -31,10 +31,12 @@ import io.herald.protocol.sync.SyncDialect;
 import io.herald.transport.HeraldChannelInitializer;
 import io.herald.transport.HttpRouter;
 import io.herald.transport.OriginPolicy;
+import io.herald.transport.RouteSpec;
 import io.herald.transport.Routes;
 import io.herald.transport.ServerTransport;
 import io.herald.transport.TlsContexts;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.ssl.SslContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,22 +104,28 @@ public final class Gateway implements AutoCloseable {
             engineEcho.useCore(core);
         }
 
+        // §9: each route declares the methods it serves and its largest body; everything else takes 16 KiB.
+        RouteSpec getOnly = RouteSpec.of(RouteSpec.SMALL_BODY, HttpMethod.GET);
+        RouteSpec getOrHead = RouteSpec.of(RouteSpec.SMALL_BODY, HttpMethod.GET, HttpMethod.HEAD);
+        // §7: long-polling POSTs bodies up to maxPayload; OPTIONS is the CORS preflight
+        RouteSpec polling = RouteSpec.of(socketIo.maxPayload(), HttpMethod.GET, HttpMethod.POST, HttpMethod.OPTIONS);
         Routes routes = new Routes()
                 .dialectWithParameter("/api/v1/sync/ws/", dialects.get(Endpoint.SYNC))
                 .dialect("/api/v1/realtime/ws", dialects.get(Endpoint.REALTIME))
                 .dialect("/ws", dialects.get(Endpoint.CHANNELS))
                 // §7: with and without the trailing slash, and Immich's /api prefix
-                .dialect("/socket.io/", dialects.get(Endpoint.SOCKETIO))
-                .dialect("/socket.io", dialects.get(Endpoint.SOCKETIO))
-                .dialect("/api/socket.io/", dialects.get(Endpoint.SOCKETIO))
-                .dialect("/api/socket.io", dialects.get(Endpoint.SOCKETIO))
-                .http("/api/v1/publish", new PublishApi(verifier, new EnvelopeParser(), broker))
-                .http("/api/v1/realtime/stats", new StatsApi(verifier, config.instanceId(), stats, hub, broker))
-                .http("/metrics", new MetricsApi(Metrics.registry(stats, hub, broker, config.instanceId())))
-                .http("/healthz", HealthApi.live())
-                .http("/readyz", HealthApi.ready(broker));
+                .dialect("/socket.io/", dialects.get(Endpoint.SOCKETIO), polling)
+                .dialect("/socket.io", dialects.get(Endpoint.SOCKETIO), polling)
+                .dialect("/api/socket.io/", dialects.get(Endpoint.SOCKETIO), polling)
+                .dialect("/api/socket.io", dialects.get(Endpoint.SOCKETIO), polling)
+                .http("/api/v1/publish", new PublishApi(verifier, new EnvelopeParser(), broker),
+                        RouteSpec.of(EnvelopeParser.MAX_BATCH_BYTES, HttpMethod.POST))
+                .http("/api/v1/realtime/stats", new StatsApi(verifier, config.instanceId(), stats, hub, broker), getOnly)
+                .http("/metrics", new MetricsApi(Metrics.registry(stats, hub, broker, config.instanceId())), getOnly)
+                .http("/healthz", HealthApi.live(), getOrHead)
+                .http("/readyz", HealthApi.ready(broker), getOrHead);
         if (engineEcho != null) {
-            routes.dialect("/engine.io/", engineEcho).dialect("/engine.io", engineEcho);
+            routes.dialect("/engine.io/", engineEcho, polling).dialect("/engine.io", engineEcho, polling);
         }
         HttpRouter router = new HttpRouter(routes, verifier, core, origins, config.maxFrame());
 
@@ -149,7 +157,7 @@ public final class Gateway implements AutoCloseable {
         this.transport = new ServerTransport(Math.max(1, Runtime.getRuntime().availableProcessors()));
         try {
             this.address = transport.bind(config.bind(), config.port(),
-                    new HeraldChannelInitializer(router, tls, requestTimeoutMillis(config)), BIND_TIMEOUT);
+                    new HeraldChannelInitializer(routes, router, tls, requestTimeoutMillis(config)), BIND_TIMEOUT);
         } catch (RuntimeException e) {
             transport.shutdown(Duration.ofSeconds(1));
             broker.close();

@@ -1,6 +1,5 @@
 package io.herald.transport;
 
-import io.herald.hub.EnvelopeParser;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
@@ -16,12 +15,17 @@ public final class HeraldChannelInitializer extends ChannelInitializer<SocketCha
     /** §8.4: a whole request must arrive within this long (slowloris). */
     public static final long REQUEST_TIMEOUT_MILLIS = 10_000;
 
+    private final Routes routes;
     private final HttpRouter router;
     private final SslContext tls;
     private final long requestTimeoutMillis;
 
-    /** @param tls null for plain TCP */
-    public HeraldChannelInitializer(HttpRouter router, SslContext tls, long requestTimeoutMillis) {
+    /**
+     * @param routes the routes {@code router} answers; their specs bound each request (§9)
+     * @param tls null for plain TCP
+     */
+    public HeraldChannelInitializer(Routes routes, HttpRouter router, SslContext tls, long requestTimeoutMillis) {
+        this.routes = routes;
         this.router = router;
         this.tls = tls;
         this.requestTimeoutMillis = requestTimeoutMillis;
@@ -32,14 +36,14 @@ public final class HeraldChannelInitializer extends ChannelInitializer<SocketCha
         if (tls != null) {
             ch.pipeline().addLast(HandlerNames.TLS, tls.newHandler(ch.alloc()));
         }
-        configure(ch.pipeline(), router, requestTimeoutMillis);
+        configure(ch.pipeline(), routes, router, requestTimeoutMillis);
     }
 
     /** The HTTP stage; also used by tests on an {@code EmbeddedChannel}. */
-    public static void configure(ChannelPipeline p, HttpRouter router, long requestTimeoutMillis) {
+    public static void configure(ChannelPipeline p, Routes routes, HttpRouter router, long requestTimeoutMillis) {
         p.addLast(HandlerNames.HTTP_ENCODER, new HttpResponseEncoder());
         p.addLast(HandlerNames.HTTP_DECODER, new HttpRequestDecoder(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192));
-        p.addLast(HandlerNames.HTTP_AGGREGATOR, new HttpBodyAggregator(EnvelopeParser.MAX_BATCH_BYTES));
+        p.addLast(HandlerNames.HTTP_AGGREGATOR, new HttpBodyAggregator(routes));
         p.addLast(HandlerNames.HTTP_TIMEOUT, new RequestTimeoutHandler(requestTimeoutMillis));
         p.addLast(HandlerNames.HTTP_ROUTER, router);
     }

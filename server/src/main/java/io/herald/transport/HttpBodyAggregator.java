@@ -1,42 +1,78 @@
 package io.herald.transport;
 
 import io.herald.api.HttpResponses;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.socket.DuplexChannel;
-import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 
-import java.util.concurrent.TimeUnit;
+import java.util.List;
 
 /**
- * Netty's aggregator with Herald's limits: a declared body over the limit of its path is refused before a
- * byte of it is buffered (4 MiB for the publish API, §3; a few KiB anywhere else), and the 413 carries the
- * §3 JSON error body. Bodies without a length stop at the larger limit.
+ * Netty's aggregator, bounded by each request's route (§9, {@link RouteSpec#maxBody()}): a body over it is
+ * answered 413 with the §3 JSON error body before the rest is read. A declared length is refused on the head,
+ * before a byte of the body is buffered (also under {@code Expect: 100-continue}); a chunked body at the chunk that
+ * passes the bound, and what was buffered of it is released. After a 413 every later message of the connection is
+ * released unread until it closes ({@link LingeringClose}). One per channel, after the HTTP codec.
  */
 final class HttpBodyAggregator extends HttpObjectAggregator {
-    static final String PUBLISH_PATH = "/api/v1/publish";
-    static final int SMALL_BODY = 16 * 1024;
-    static final int LINGER_SECONDS = 2;
+    private final Routes routes;
+    /** The body bound of the request being read, and the body bytes of it so far. */
+    private int maxBody = Routes.UNROUTED_MAX_BODY;
+    private long received;
+    private boolean refused;
 
-    HttpBodyAggregator(int maxPublishBody) {
-        super(maxPublishBody);
+    /** Netty's own bound is the largest route's, so nothing is ever buffered past any route's limit. */
+    HttpBodyAggregator(Routes routes) {
+        super(routes.largestBody());
+        this.routes = routes;
     }
 
     @Override
-    protected boolean isContentLengthInvalid(HttpMessage start, int maxContentLength) {
+    public boolean acceptInboundMessage(Object msg) throws Exception {
+        return refused ? msg instanceof HttpObject : super.acceptInboundMessage(msg);
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, HttpObject msg, List<Object> out) throws Exception {
+        if (refused) {
+            return; // MessageToMessageDecoder releases msg
+        }
+        if (msg instanceof HttpRequest head) {
+            maxBody = routes.maxBodyFor(head.uri());
+            received = 0;
+        }
+        if (msg instanceof HttpContent chunk) {
+            received += chunk.content().readableBytes();
+            if (received > maxBody) {
+                releaseCurrentMessage(); // the part already buffered
+                refuse(ctx);
+                return;
+            }
+        }
+        super.decode(ctx, msg, out);
+    }
+
+    @Override
+    protected boolean isContentLengthInvalid(HttpMessage start, int largestBody) {
         long length;
         try {
             length = HttpUtil.getContentLength(start, -1L);
         } catch (NumberFormatException e) {
             return false;
         }
-        int limit = start instanceof HttpRequest r && r.uri().startsWith(PUBLISH_PATH) ? maxContentLength : SMALL_BODY;
-        return length > limit;
+        return length > maxBody;
+    }
+
+    /** {@code Expect: 100-continue} with a length over the bound: no 100, and the JSON 413 below, not Netty's bare one. */
+    @Override
+    protected Object newContinueResponse(HttpMessage start, int largestBody, ChannelPipeline pipeline) {
+        return isContentLengthInvalid(start, largestBody) ? null : super.newContinueResponse(start, largestBody, pipeline);
     }
 
     @Override
@@ -45,24 +81,12 @@ final class HttpBodyAggregator extends HttpObjectAggregator {
             super.handleOversizedMessage(ctx, oversized);
             return;
         }
-        FullHttpResponse r = HttpResponses.error(ctx.alloc(), HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-                "too_large", "request body too large");
-        HttpUtil.setKeepAlive(r, false);
-        ctx.writeAndFlush(r).addListener(f -> lingeringClose(ctx));
+        refuse(ctx);
     }
 
-    /**
-     * The client is likely still sending the body. Closing now would reset the connection and could destroy
-     * the 413 before the client reads it, so half-close instead: our side is done, the rest of the body is
-     * read and discarded, and the connection closes when the client does or after {@link #LINGER_SECONDS}.
-     */
-    private static void lingeringClose(ChannelHandlerContext ctx) {
-        Channel ch = ctx.channel();
-        if (ch instanceof DuplexChannel duplex && ch.isActive()) {
-            duplex.shutdownOutput();
-            ctx.executor().schedule(() -> { ch.close(); }, LINGER_SECONDS, TimeUnit.SECONDS);
-        } else {
-            ch.close();
-        }
+    private void refuse(ChannelHandlerContext ctx) {
+        refused = true;
+        LingeringClose.respond(ctx, HttpResponses.error(ctx.alloc(), HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                "too_large", "request body too large"));
     }
 }

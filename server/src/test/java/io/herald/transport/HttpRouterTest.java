@@ -19,6 +19,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.util.ReferenceCountUtil;
@@ -47,16 +48,17 @@ class HttpRouterTest {
     final TokenVerifier verifier = TokenVerifier.from(
             io.herald.config.HeraldConfig.builder().jwtSecret(TestServer.SECRET).build(), Clock.systemUTC());
     final TokenIssuer issuer = new TokenIssuer(TestServer.SECRET);
-    final HttpRouter router = new HttpRouter(new Routes()
+    final Routes routes = new Routes()
             .dialectWithParameter("/api/v1/sync/ws/", sync)
             .dialect("/api/v1/realtime/ws", realtime)
-            .http("/healthz", HealthApi.live()), verifier,
+            .http("/healthz", HealthApi.live(), RouteSpec.of(RouteSpec.SMALL_BODY, HttpMethod.GET, HttpMethod.HEAD));
+    final HttpRouter router = new HttpRouter(routes, verifier,
             new ConnectionCore(hub, stats, new Connections(Duration.ofSeconds(90), Clock.systemUTC()), EmbeddedConnection.POLICY),
             new OriginPolicy(List.of(), false), 65536);
     final EmbeddedChannel ch = new EmbeddedChannel();
 
     HttpRouterTest() {
-        HeraldChannelInitializer.configure(ch.pipeline(), router, 10_000);
+        HeraldChannelInitializer.configure(ch.pipeline(), routes, router, 10_000);
     }
 
     @AfterEach

@@ -1,0 +1,48 @@
+package io.herald.transport;
+
+import io.netty.handler.codec.http.HttpMethod;
+
+import java.util.List;
+
+/**
+ * What a route takes before its handler sees a request (§9): the methods it serves and the largest body it
+ * reads, whether the length is declared or the body is chunked. Declared where the route is registered
+ * ({@link Routes}), the way reactor-netty's routes carry their own settings; enforced by the HTTP stage on
+ * the request head, before the body is buffered.
+ *
+ * @param methods the methods served, in the order the {@code Allow} header lists them
+ * @param maxBody the largest request body in bytes; one byte more is a 413
+ */
+public record RouteSpec(List<HttpMethod> methods, int maxBody) {
+    /** §9: the body bound of every route that does not declare a larger one. */
+    public static final int SMALL_BODY = 16 * 1024;
+    /** A WebSocket endpoint: the upgrade is a GET (RFC 6455 §4.1) and carries no body to speak of. */
+    public static final RouteSpec WEBSOCKET = new RouteSpec(List.of(HttpMethod.GET), SMALL_BODY);
+
+    public RouteSpec {
+        methods = List.copyOf(methods);
+        if (methods.isEmpty()) {
+            throw new IllegalArgumentException("a route serves at least one method");
+        }
+        if (maxBody < 0) {
+            throw new IllegalArgumentException("maxBody " + maxBody + " < 0");
+        }
+    }
+
+    public static RouteSpec of(int maxBody, HttpMethod... methods) {
+        return new RouteSpec(List.of(methods), maxBody);
+    }
+
+    public boolean serves(HttpMethod method) {
+        return methods.contains(method);
+    }
+
+    /** The {@code Allow} header of a 405 (RFC 9110 §15.5.6). */
+    public String allow() {
+        StringBuilder b = new StringBuilder();
+        for (HttpMethod m : methods) {
+            b.append(b.isEmpty() ? "" : ", ").append(m.name());
+        }
+        return b.toString();
+    }
+}
