@@ -8,7 +8,9 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * One HTTP endpoint of §3/§9. Called on an event loop; it must read what it needs of the request before
- * returning (the router releases it) and must not block. The router writes the response.
+ * returning (the router releases it) and must not block. The router writes the response. The request's method
+ * and body size are within what the endpoint's route declares ({@code RouteSpec}): the HTTP stage answered
+ * 405 or 413 to anything else.
  */
 public interface HttpEndpoint {
     CompletionStage<FullHttpResponse> handle(FullHttpRequest request, ByteBufAllocator alloc);

@@ -7,7 +7,6 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -28,9 +27,6 @@ public final class MetricsApi implements HttpEndpoint {
 
     @Override
     public CompletionStage<FullHttpResponse> handle(FullHttpRequest req, ByteBufAllocator alloc) {
-        if (!HttpMethod.GET.equals(req.method())) {
-            return CompletableFuture.completedFuture(HttpResponses.methodNotAllowed(alloc, "GET"));
-        }
         ByteBuf body = alloc.buffer(4096);
         try (ByteBufOutputStream out = new ByteBufOutputStream(body)) {
             writer.write(out, registry.scrape());

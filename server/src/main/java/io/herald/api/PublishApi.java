@@ -10,7 +10,6 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 import java.util.List;
@@ -19,7 +18,8 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * {@code POST /api/v1/publish} (§3): one envelope or a batch, validated whole, then published in order
- * through the broker. Answers 202 {@code {"accepted": n}} once the broker took every event.
+ * through the broker. Answers 202 {@code {"accepted": n}} once the broker took every event. Its route declares
+ * POST and the 4 MiB body (§9).
  */
 public final class PublishApi implements HttpEndpoint {
     private final Authorizer auth;
@@ -34,9 +34,6 @@ public final class PublishApi implements HttpEndpoint {
 
     @Override
     public CompletionStage<FullHttpResponse> handle(FullHttpRequest req, ByteBufAllocator alloc) {
-        if (!HttpMethod.POST.equals(req.method())) {
-            return done(HttpResponses.methodNotAllowed(alloc, "POST"));
-        }
         FullHttpResponse refusal = auth.refuse(req, alloc, Principal::mayPublish, "publisher");
         if (refusal != null) {
             return done(refusal);

@@ -9,7 +9,6 @@ import io.herald.protocol.Endpoint;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 import com.fasterxml.jackson.core.JsonFactory;
@@ -46,9 +45,6 @@ public final class StatsApi implements HttpEndpoint {
 
     @Override
     public CompletionStage<FullHttpResponse> handle(FullHttpRequest req, ByteBufAllocator alloc) {
-        if (!HttpMethod.GET.equals(req.method())) {
-            return CompletableFuture.completedFuture(HttpResponses.methodNotAllowed(alloc, "GET"));
-        }
         FullHttpResponse refusal = auth.refuse(req, alloc, p -> p.hasRole(Principal.ROLE_ADMIN), "admin");
         if (refusal != null) {
             return CompletableFuture.completedFuture(refusal);

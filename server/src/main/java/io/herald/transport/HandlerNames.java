@@ -5,14 +5,16 @@ package io.herald.transport;
  *
  * <p>A new connection starts as HTTP ({@value #TLS} only when TLS is configured):
  * <pre>
- *   {@value #TLS} → {@value #HTTP_ENCODER} → {@value #HTTP_DECODER} → {@value #HTTP_AGGREGATOR} → {@value #HTTP_TIMEOUT}
- *     → {@value #HTTP_ROUTER}
+ *   {@value #TLS} → {@value #HTTP_ENCODER} → {@value #HTTP_DECODER} → {@value #HTTP_METHOD_GATE} → {@value #HTTP_AGGREGATOR}
+ *     → {@value #HTTP_TIMEOUT} → {@value #HTTP_ROUTER}
  * </pre>
- * {@link HttpRouter} answers plain HTTP itself (publish API, health, stats, metrics). For an upgrade on a
- * dialect's path it checks origin, capacity and token, then puts the WebSocket stages in place of itself, the
- * aggregator and the request timeout <em>before</em> the 101 is written, and lets Netty's handshaker replace the
- * request decoder with the frame decoder: bytes the client sent right behind its request (a first frame in the
- * same write) flow from the old decoder into the new one and on to the dialect, instead of being lost. Leaving:
+ * The method gate and the aggregator hold each request to its route's {@link RouteSpec} (§9: 405, 413) before
+ * the body is buffered. {@link HttpRouter} answers plain HTTP itself (publish API, health, stats, metrics). For an
+ * upgrade on a dialect's path it checks origin, capacity and token, then puts the WebSocket stages in place of
+ * itself, the method gate, the aggregator and the request timeout <em>before</em> the 101 is written, and lets
+ * Netty's handshaker replace the request decoder with the frame decoder: bytes the client sent right behind its
+ * request (a first frame in the same write) flow from the old decoder into the new one and on to the dialect,
+ * instead of being lost. Leaving:
  * <pre>
  *   {@value #TLS} → {@value #WS_ENCODER} → {@value #WS_DECODER} → {@value #WS_UTF8} → {@value #WS_AGGREGATOR}
  *     → {@value #WS_DIALECT} → {@value #WS_BACKPRESSURE}
@@ -25,6 +27,7 @@ public final class HandlerNames {
     /** Separate decoder and encoder (not {@code HttpServerCodec}), so that the upgrade can replace the decoder alone. */
     public static final String HTTP_ENCODER = "http-encoder";
     public static final String HTTP_DECODER = "http-decoder";
+    public static final String HTTP_METHOD_GATE = "http-method-gate";
     public static final String HTTP_AGGREGATOR = "http-aggregator";
     public static final String HTTP_TIMEOUT = "http-timeout";
     public static final String HTTP_ROUTER = "http-router";

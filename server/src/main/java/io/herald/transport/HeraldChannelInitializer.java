@@ -43,6 +43,7 @@ public final class HeraldChannelInitializer extends ChannelInitializer<SocketCha
     public static void configure(ChannelPipeline p, Routes routes, HttpRouter router, long requestTimeoutMillis) {
         p.addLast(HandlerNames.HTTP_ENCODER, new HttpResponseEncoder());
         p.addLast(HandlerNames.HTTP_DECODER, new HttpRequestDecoder(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192));
+        p.addLast(HandlerNames.HTTP_METHOD_GATE, new HttpMethodGate(routes));
         p.addLast(HandlerNames.HTTP_AGGREGATOR, new HttpBodyAggregator(routes));
         p.addLast(HandlerNames.HTTP_TIMEOUT, new RequestTimeoutHandler(requestTimeoutMillis));
         p.addLast(HandlerNames.HTTP_ROUTER, router);

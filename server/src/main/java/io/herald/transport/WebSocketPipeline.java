@@ -30,12 +30,12 @@ public final class WebSocketPipeline {
     }
 
     /**
-     * Replaces {@link HandlerNames#HTTP_ROUTER} (and drops the aggregator and the request timeout) with the
-     * WebSocket stages. Called before the handshake, so that frames right behind the request find them (see
-     * {@link HandlerNames}); the handshaker then swaps the request decoder for the frame decoder.
+     * Replaces {@link HandlerNames#HTTP_ROUTER} (and drops the method gate, the aggregator and the request timeout)
+     * with the WebSocket stages. Called before the handshake, so that frames right behind the request find them
+     * (see {@link HandlerNames}); the handshaker then swaps the request decoder for the frame decoder.
      */
     public static void install(ChannelPipeline p, Connection connection, DialectHandler handler, int maxMessage) {
-        for (String http : new String[] {HandlerNames.HTTP_TIMEOUT, HandlerNames.HTTP_AGGREGATOR}) {
+        for (String http : new String[] {HandlerNames.HTTP_METHOD_GATE, HandlerNames.HTTP_TIMEOUT, HandlerNames.HTTP_AGGREGATOR}) {
             if (p.get(http) != null) {
                 p.remove(http);
             }

@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * §9 over real sockets: a request body is bounded by its route (publish API 4 MiB, Socket.IO polling
  * {@code maxPayload}, everything else 16 KiB), whether its length is declared or it is chunked, and a body past
- * the bound is answered 413 before the rest of it is read.
+ * the bound is answered 413 before the rest of it is read; a method that a path does not serve answers 405
+ * without reading the body.
  */
 class HttpLimitsE2ETest {
     @RegisterExtension
@@ -116,5 +117,63 @@ class HttpLimitsE2ETest {
     @Test
     void aChunkedPublishBodyOverFourMebibytesIs413() throws IOException {
         assertTooLarge(chunked("POST", "/api/v1/publish", (4 << 20) + 1));
+    }
+
+    static void assertMethodNotAllowed(String response, String allow) {
+        assertEquals(405, status(response), response);
+        assertTrue(response.contains("{\"error\":{\"code\":\"method_not_allowed\""), response);
+        assertTrue(response.toLowerCase(java.util.Locale.ROOT).contains("allow: " + allow.toLowerCase(java.util.Locale.ROOT) + "\r\n"),
+                response);
+    }
+
+    // §9, §3: PUT with a 3 MB body to the publish API is 405 at once: the answer comes with none of the body sent,
+    // then the connection ends
+    @Test
+    void aPutWithALargeBodyToThePublishApiIs405WithoutReadingTheBody() throws IOException {
+        try (RawHttp.Conversation c = RawHttp.Conversation.open(server.port())) {
+            c.write(head("PUT", "/api/v1/publish", "Content-Length: 3000000",
+                    "Authorization: Bearer " + server.publisherToken()));
+            long t0 = System.nanoTime();
+            assertMethodNotAllowed(c.response(ANSWER), "POST");
+            assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(2).toNanos(), "405 without waiting for the body");
+            c.write(new byte[3_000_000]); // whatever the client still sends is read and dropped
+            assertTrue(c.closedWithin(Duration.ofSeconds(5)), "the connection ends after the 405");
+        }
+        assertMethodNotAllowed(chunked("PUT", "/api/v1/publish", 3_000_000), "POST");
+    }
+
+    // §9: each route answers its own methods: probes GET and HEAD, stats and metrics GET, WebSocket paths GET,
+    // Socket.IO paths GET, POST and the OPTIONS preflight; a path no route serves keeps its 404
+    @Test
+    void eachRouteServesItsOwnMethods() throws IOException {
+        assertMethodNotAllowed(chunked("POST", "/healthz", 3 << 20), "GET, HEAD");
+        assertMethodNotAllowed(declared("POST", "/readyz", 10), "GET, HEAD");
+        assertMethodNotAllowed(declared("POST", "/metrics", 10), "GET");
+        assertMethodNotAllowed(declared("DELETE", "/api/v1/realtime/stats", 0), "GET");
+        assertMethodNotAllowed(declared("POST", "/ws", 10), "GET");
+        assertMethodNotAllowed(declared("PUT", "/api/v1/realtime/ws", 10), "GET");
+        assertMethodNotAllowed(declared("POST", "/api/v1/sync/ws/d1", 10), "GET");
+        for (String path : POLLING_PATHS) {
+            assertMethodNotAllowed(declared("DELETE", path + "?EIO=4&transport=polling", 0), "GET, POST, OPTIONS");
+            assertNotEquals(405, status(declared("OPTIONS", path + "?EIO=4&transport=polling", 0)), path);
+        }
+        assertEquals(404, status(declared("PUT", "/nowhere", 10)));
+        assertEquals(404, status(declared("DELETE", "/api/v1/publish/x", 0)));
+    }
+
+    // §9: HEAD on a probe is its GET without the body, and the kept-alive connection goes on
+    @Test
+    void headOnAProbeAnswersWithoutABody() throws IOException {
+        try (RawHttp.Conversation c = RawHttp.Conversation.open(server.port())) {
+            c.write(head("HEAD", "/healthz") + head("GET", "/healthz"));
+            String both = c.until(t -> t.endsWith("}\n") && t.indexOf("HTTP/1.1 ", 1) > 0, ANSWER);
+            int second = both.indexOf("HTTP/1.1 ", 1);
+            assertTrue(second > 0, both);
+            String headAnswer = both.substring(0, second);
+            assertEquals(200, status(headAnswer), headAnswer);
+            assertTrue(headAnswer.endsWith("\r\n\r\n"), "no body after the headers: " + headAnswer);
+            assertEquals(200, status(both.substring(second)));
+            assertTrue(both.endsWith("{\"status\":\"ok\"}\n"), both);
+        }
     }
 }

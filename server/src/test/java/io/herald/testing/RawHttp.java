@@ -94,12 +94,19 @@ public final class RawHttp {
 
         /** The response (status line, headers, a Content-Length body) once complete, or what came within {@code wait}. */
         public String response(Duration wait) throws IOException {
+            return until(text -> {
+                int headerEnd = text.indexOf("\r\n\r\n");
+                return headerEnd >= 0 && bodyComplete(text, headerEnd);
+            }, wait);
+        }
+
+        /** Everything received on this connection once {@code done} holds for it, or what came within {@code wait}. */
+        public String until(java.util.function.Predicate<String> done, Duration wait) throws IOException {
             long deadline = System.nanoTime() + wait.toNanos();
             byte[] buf = new byte[8192];
             while (true) {
                 String text = received.toString(StandardCharsets.ISO_8859_1);
-                int headerEnd = text.indexOf("\r\n\r\n");
-                if (headerEnd >= 0 && bodyComplete(text, headerEnd)) {
+                if (done.test(text)) {
                     return text;
                 }
                 long left = deadline - System.nanoTime();
