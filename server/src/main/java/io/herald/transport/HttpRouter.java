@@ -115,8 +115,9 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                     "internal_error", "internal error"));
             return;
         }
+        boolean head = HttpMethod.HEAD.equals(req.method());
         answer.whenComplete((response, failure) -> {
-            Runnable write = () -> respond(ctx, keepAlive, failure == null ? response
+            Runnable write = () -> respond(ctx, keepAlive, failure == null ? (head ? withoutBody(response) : response)
                     : HttpResponses.error(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error",
                     "internal error"));
             if (ctx.executor().inEventLoop()) {
@@ -125,6 +126,16 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                 ctx.executor().execute(write);
             }
         });
+    }
+
+    /**
+     * RFC 9110 §9.3.2: a HEAD answer has the GET answer's headers (Content-Length included) and no body. The
+     * plain response encoder does not know the request's method, so the body is dropped here.
+     */
+    private static FullHttpResponse withoutBody(FullHttpResponse response) {
+        FullHttpResponse empty = response.replace(io.netty.buffer.Unpooled.EMPTY_BUFFER);
+        response.release();
+        return empty;
     }
 
     /** §8.4: bounded request line and headers; anything else unreadable is a 400. */

@@ -176,4 +176,14 @@ class HttpLimitsE2ETest {
             assertTrue(both.endsWith("{\"status\":\"ok\"}\n"), both);
         }
     }
+
+    @Test
+    void headHasTheHeadersOfGetAndNoBody() throws Exception {
+        // RFC 9110 §9.3.2, with the split HTTP codec (the encoder alone does not know the method)
+        String r = io.herald.testing.RawHttp.exchange(server.port(),
+                "HEAD /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        org.junit.jupiter.api.Assertions.assertTrue(r.startsWith("HTTP/1.1 200"), r);
+        org.junit.jupiter.api.Assertions.assertTrue(r.toLowerCase().contains("content-length:"), r);
+        org.junit.jupiter.api.Assertions.assertTrue(r.endsWith("\r\n\r\n"), "no body: " + r);
+    }
 }

@@ -118,7 +118,7 @@ class OutboundBoundE2ETest {
         HttpResponse<String> open = polling("GET", "", null);
         assertEquals(200, open.statusCode());
         String sid = open.body().replaceAll(".*\"sid\":\"([^\"]+)\".*", "$1");
-        String pings = ("2" + "\u001e").repeat(7_000) + "2"; // 7,001 pings, each answered "3"
+        String pings = ("2" + "\u001e").repeat(333_333) + "2"; // just under 1 MB: 333,334 pings, each answered "3"
         long before = usedHeapAfterGc();
         long closesBefore = server.gateway().stats().slowConsumerCloses();
         List<Integer> statuses = new ArrayList<>();
