@@ -108,7 +108,9 @@ public final class Gateway implements AutoCloseable {
         RouteSpec getOnly = RouteSpec.of(RouteSpec.SMALL_BODY, HttpMethod.GET);
         RouteSpec getOrHead = RouteSpec.of(RouteSpec.SMALL_BODY, HttpMethod.GET, HttpMethod.HEAD);
         // §7: long-polling POSTs bodies up to maxPayload; OPTIONS is the CORS preflight
-        RouteSpec polling = RouteSpec.of(socketIo.maxPayload(), HttpMethod.GET, HttpMethod.POST, HttpMethod.OPTIONS);
+        // §7 over §9's 405: Engine.IO's reference answers any other method 400, and the official suites check it
+        RouteSpec polling = RouteSpec.answeringEveryMethod(socketIo.maxPayload(), HttpMethod.GET, HttpMethod.POST,
+                HttpMethod.OPTIONS);
         Routes routes = new Routes()
                 .dialectWithParameter("/api/v1/sync/ws/", dialects.get(Endpoint.SYNC))
                 .dialect("/api/v1/realtime/ws", dialects.get(Endpoint.REALTIME))

@@ -12,12 +12,18 @@ import java.util.List;
  *
  * @param methods the methods served, in the order the {@code Allow} header lists them
  * @param maxBody the largest request body in bytes; one byte more is a 413
+ * @param handlerRefusesOthers other methods reach the handler, which answers them itself (Engine.IO answers a
+ *                             wrong method 400 as its reference server does, §7; the body bound still holds)
  */
-public record RouteSpec(List<HttpMethod> methods, int maxBody) {
+public record RouteSpec(List<HttpMethod> methods, int maxBody, boolean handlerRefusesOthers) {
     /** §9: the body bound of every route that does not declare a larger one. */
     public static final int SMALL_BODY = 16 * 1024;
     /** A WebSocket endpoint: the upgrade is a GET (RFC 6455 §4.1) and carries no body to speak of. */
     public static final RouteSpec WEBSOCKET = new RouteSpec(List.of(HttpMethod.GET), SMALL_BODY);
+
+    public RouteSpec(List<HttpMethod> methods, int maxBody) {
+        this(methods, maxBody, false);
+    }
 
     public RouteSpec {
         methods = List.copyOf(methods);
@@ -33,8 +39,13 @@ public record RouteSpec(List<HttpMethod> methods, int maxBody) {
         return new RouteSpec(List.of(methods), maxBody);
     }
 
+    /** §7: Engine.IO's paths, whose handler refuses methods other than {@code methods} the reference's way. */
+    public static RouteSpec answeringEveryMethod(int maxBody, HttpMethod... methods) {
+        return new RouteSpec(List.of(methods), maxBody, true);
+    }
+
     public boolean serves(HttpMethod method) {
-        return methods.contains(method);
+        return handlerRefusesOthers || methods.contains(method);
     }
 
     /** The {@code Allow} header of a 405 (RFC 9110 §15.5.6). */
