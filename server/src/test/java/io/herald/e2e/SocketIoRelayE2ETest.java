@@ -79,4 +79,16 @@ class SocketIoRelayE2ETest {
         }
         assertEquals("42[\"still\"]", body, "the session goes on polling");
     }
+
+    @Test
+    void anotherUsersCredentialsAreRefusedThroughTheRelayToo() {
+        // §7: a request carrying bob's token for alice's session is refused whichever instance it lands on.
+        HttpResponse<String> open = get(on.a(), "EIO=4&transport=polling&token=" + on.a().userToken("ann"));
+        String q = "EIO=4&transport=polling&sid=" + WsTestClient.json(open.body().substring(1)).get("sid").asText();
+        String bob = on.b().userToken("bob");
+        assertEquals(403, get(on.b(), q + "&token=" + bob).statusCode(), "a poll relayed from B with bob's token");
+        assertEquals(403, post(on.b(), q + "&token=" + bob, "40").statusCode(), "a POST relayed from B");
+        assertEquals("ok", post(on.b(), q + "&token=" + on.b().userToken("ann"), "40").body(), "ann's own, relayed");
+        assertTrue(get(on.b(), q).body().startsWith("40{"));
+    }
 }

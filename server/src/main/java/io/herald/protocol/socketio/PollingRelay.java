@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * A WebSocket upgrade must reach the owner; elsewhere it is closed and the client simply keeps polling.
  *
  * <p>Messages are small JSON objects (jackson-core streaming): a request {@code {"q":id,"from":tag,"sid":..,
- * "post":bool,"body":..}}, an answer {@code {"a":id,"kind":"ok|close|error","body":..,"code":n}}.
+ * "post":bool,"body":..,"user":..}}, an answer {@code {"a":id,"kind":"ok|close|error","body":..,"code":n}}.
  */
 final class PollingRelay {
     private static final Logger log = LoggerFactory.getLogger(PollingRelay.class);
@@ -78,9 +78,13 @@ final class PollingRelay {
         });
     }
 
-    /** Forwards a request for another instance's session; false when the sid is not one (or there is no relay). */
-    boolean forward(ChannelHandlerContext ctx, FullHttpRequest req, String sid, boolean keepAlive) {
-        String origin = req.headers().get(io.netty.handler.codec.http.HttpHeaderNames.ORIGIN); // allowed by the caller
+    /**
+     * Forwards a request for another instance's session; false when the sid is not one (or there is no relay).
+     * {@code origin} is the browser origin the caller allowed (for CORS), or null; {@code requester} the user the
+     * request's credentials verified as, or null, for the owner to refuse another user's request (§7).
+     */
+    boolean forward(ChannelHandlerContext ctx, FullHttpRequest req, String sid, boolean keepAlive, String origin,
+                    String requester) {
         Broker b = broker;
         if (b == null || sid.length() <= TAG_LENGTH || sid.charAt(TAG_LENGTH) != '.' || sid.startsWith(tag())) {
             return false;
@@ -107,6 +111,9 @@ final class PollingRelay {
             g.writeStringField("from", tag);
             g.writeStringField("sid", sid);
             g.writeBooleanField("post", post);
+            if (requester != null) {
+                g.writeStringField("user", requester);
+            }
             if (body != null) {
                 g.writeStringField("body", body);
             }
@@ -129,6 +136,7 @@ final class PollingRelay {
         String from = null;
         String sid = null;
         String body = null;
+        String user = null;
         String kind = null;
         boolean post = false;
         int code = EngineIo.BAD_REQUEST;
@@ -146,6 +154,7 @@ final class PollingRelay {
                     case "sid" -> sid = p.getText();
                     case "post" -> post = t == JsonToken.VALUE_TRUE;
                     case "body" -> body = p.getText();
+                    case "user" -> user = p.getText();
                     case "kind" -> kind = p.getText();
                     case "code" -> code = p.getIntValue();
                     default -> p.skipChildren();
@@ -158,7 +167,7 @@ final class PollingRelay {
         if (a != null) {
             answered(a, kind, body, code);
         } else if (q != null && from != null && sid != null) {
-            serve(q, from, sid, post, body);
+            serve(q, from, sid, post, body, user);
         }
     }
 
@@ -176,7 +185,7 @@ final class PollingRelay {
     }
 
     /** Serves a forwarded request on the local session; the answer goes back to {@code from}. */
-    private void serve(long id, String from, String sid, boolean post, String body) {
+    private void serve(long id, String from, String sid, boolean post, String body, String requester) {
         PollingSession.Reply reply = new PollingSession.Reply() {
             @Override
             public void ok(String b) {
@@ -215,6 +224,8 @@ final class PollingRelay {
         PollingSession s = transport.get(sid);
         if (s == null) {
             reply.error(EngineIo.UNKNOWN_SID);
+        } else if (!PollingTransport.sameUser(s, requester)) {
+            reply.error(EngineIo.FORBIDDEN); // §7: another user's credentials, whichever instance they came through
         } else if (post) {
             String b = body == null ? "" : body;
             s.execute(() -> s.post(reply, b));

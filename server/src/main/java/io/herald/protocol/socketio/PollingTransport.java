@@ -120,7 +120,7 @@ final class PollingTransport {
             }
             return;
         }
-        if (s == null && relay.forward(ctx, req, sid, keepAlive)) {
+        if (s == null && relay.forward(ctx, req, sid, keepAlive, origin, requester(req, query))) {
             return; // another instance's session: the relay answers (§7 without sticky sessions)
         }
         if (s == null) {
@@ -132,7 +132,7 @@ final class PollingTransport {
             refuse(ctx, EngineIo.UNKNOWN_SID, origin);
             return;
         }
-        if (!sameUser(s, SocketIoDialect.tokenOf(req, query))) {
+        if (!sameUser(s, requester(req, query))) {
             refuse(ctx, EngineIo.FORBIDDEN, origin); // §7: credentials of another user than the session's
             return;
         }
@@ -146,19 +146,25 @@ final class PollingTransport {
     }
 
     /**
-     * §7: false when {@code token} verifies as another user than the session's. A request without credentials, or
-     * with ones that do not verify, is the session's own (its sid is what names it, as Engine.IO has it).
+     * The user the request's credentials (§2 sources) verify as, or null: none, or ones that do not verify. A
+     * request without valid credentials is the session's own, as Engine.IO has it: its sid is what names it.
      */
-    boolean sameUser(PollingSession s, String token) {
-        Principal owner = s.principal();
-        if (token == null || owner == null) {
-            return true;
+    String requester(io.netty.handler.codec.http.HttpRequest req, QueryStringDecoder query) {
+        String token = SocketIoDialect.tokenOf(req, query);
+        if (token == null) {
+            return null;
         }
         try {
-            return verifier.verify(token).subject().equals(owner.subject());
+            return verifier.verify(token).subject();
         } catch (InvalidTokenException e) {
-            return true;
+            return null;
         }
+    }
+
+    /** §7: false when {@code requester} (see {@link #requester}) is another user than the session's. */
+    static boolean sameUser(PollingSession s, String requester) {
+        Principal owner = s.principal();
+        return requester == null || owner == null || requester.equals(owner.subject());
     }
 
     private void handshake(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query, boolean keepAlive,

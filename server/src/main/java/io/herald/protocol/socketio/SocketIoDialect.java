@@ -192,7 +192,7 @@ public final class SocketIoDialect implements Dialect {
         }
         List<String> sid = query.parameters().get("sid");
         PollingSession from = sid == null || sid.isEmpty() ? null : polling.get(sid.get(0));
-        if (from != null && !polling.sameUser(from, tokenOf(request, query))) {
+        if (from != null && !PollingTransport.sameUser(from, polling.requester(request, query))) {
             return EngineIo.error(alloc, EngineIo.FORBIDDEN); // §7: another user's credentials on this session
         }
         return null; // a sid with no polling session to upgrade is closed right after the handshake, as the reference does
