@@ -107,10 +107,7 @@ public final class Gateway implements AutoCloseable {
         // §9: each route declares the methods it serves and its largest body; everything else takes 16 KiB.
         RouteSpec getOnly = RouteSpec.of(RouteSpec.SMALL_BODY, HttpMethod.GET);
         RouteSpec getOrHead = RouteSpec.of(RouteSpec.SMALL_BODY, HttpMethod.GET, HttpMethod.HEAD);
-        // §7: long-polling POSTs bodies up to maxPayload; OPTIONS is the CORS preflight
-        // §7 over §9's 405: Engine.IO's reference answers any other method 400, and the official suites check it
-        RouteSpec polling = RouteSpec.answeringEveryMethod(socketIo.maxPayload(), HttpMethod.GET, HttpMethod.POST,
-                HttpMethod.OPTIONS);
+        RouteSpec polling = socketIoDialect.route(); // §7: long-polling bodies up to maxPayload, Engine.IO's 400s
         Routes routes = new Routes()
                 .dialectWithParameter("/api/v1/sync/ws/", dialects.get(Endpoint.SYNC))
                 .dialect("/api/v1/realtime/ws", dialects.get(Endpoint.REALTIME))
@@ -127,7 +124,7 @@ public final class Gateway implements AutoCloseable {
                 .http("/healthz", HealthApi.live(), getOrHead)
                 .http("/readyz", HealthApi.ready(broker), getOrHead);
         if (engineEcho != null) {
-            routes.dialect("/engine.io/", engineEcho, polling).dialect("/engine.io", engineEcho, polling);
+            routes.dialect("/engine.io/", engineEcho, engineEcho.route()).dialect("/engine.io", engineEcho, engineEcho.route());
         }
         HttpRouter router = new HttpRouter(routes, verifier, core, origins, config.maxFrame());
 

@@ -24,6 +24,8 @@ final class HttpBodyAggregator extends HttpObjectAggregator {
     private final Routes routes;
     /** The body bound of the request being read, and the body bytes of it so far. */
     private int maxBody = Routes.UNROUTED_MAX_BODY;
+    /** The target of the request being read, for its route's {@link RouteSpec#onTooLarge()}. */
+    private String uri;
     private long received;
     private boolean refused;
 
@@ -44,7 +46,8 @@ final class HttpBodyAggregator extends HttpObjectAggregator {
             return; // MessageToMessageDecoder releases msg
         }
         if (msg instanceof HttpRequest head) {
-            maxBody = routes.maxBodyFor(head.uri());
+            uri = head.uri();
+            maxBody = routes.maxBodyFor(uri);
             received = 0;
         }
         if (msg instanceof HttpContent chunk) {
@@ -86,6 +89,10 @@ final class HttpBodyAggregator extends HttpObjectAggregator {
 
     private void refuse(ChannelHandlerContext ctx) {
         refused = true;
+        RouteSpec spec = uri == null ? null : routes.specFor(uri);
+        if (spec != null && spec.onTooLarge() != null) {
+            spec.onTooLarge().accept(uri);
+        }
         LingeringClose.respond(ctx, HttpResponses.error(ctx.alloc(), HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
                 "too_large", "request body too large"));
     }

@@ -3,6 +3,7 @@ package io.herald.transport;
 import io.netty.handler.codec.http.HttpMethod;
 
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * What a route takes before its handler sees a request (§9): the methods it serves and the largest body it
@@ -14,15 +15,18 @@ import java.util.List;
  * @param maxBody the largest request body in bytes; one byte more is a 413
  * @param handlerRefusesOthers other methods reach the handler, which answers them itself (Engine.IO answers a
  *                             wrong method 400 as its reference server does, §7; the body bound still holds)
+ * @param onTooLarge           told the request target of a body refused 413, or null (§7: a polling POST over
+ *                             maxPayload ends its session)
  */
-public record RouteSpec(List<HttpMethod> methods, int maxBody, boolean handlerRefusesOthers) {
+public record RouteSpec(List<HttpMethod> methods, int maxBody, boolean handlerRefusesOthers,
+                        Consumer<String> onTooLarge) {
     /** §9: the body bound of every route that does not declare a larger one. */
     public static final int SMALL_BODY = 16 * 1024;
     /** A WebSocket endpoint: the upgrade is a GET (RFC 6455 §4.1) and carries no body to speak of. */
     public static final RouteSpec WEBSOCKET = new RouteSpec(List.of(HttpMethod.GET), SMALL_BODY);
 
     public RouteSpec(List<HttpMethod> methods, int maxBody) {
-        this(methods, maxBody, false);
+        this(methods, maxBody, false, null);
     }
 
     public RouteSpec {
@@ -41,7 +45,12 @@ public record RouteSpec(List<HttpMethod> methods, int maxBody, boolean handlerRe
 
     /** §7: Engine.IO's paths, whose handler refuses methods other than {@code methods} the reference's way. */
     public static RouteSpec answeringEveryMethod(int maxBody, HttpMethod... methods) {
-        return new RouteSpec(List.of(methods), maxBody, true);
+        return new RouteSpec(List.of(methods), maxBody, true, null);
+    }
+
+    /** This spec, telling {@code hook} the target of every request whose body it refuses. */
+    public RouteSpec whenTooLarge(Consumer<String> hook) {
+        return new RouteSpec(methods, maxBody, handlerRefusesOthers, hook);
     }
 
     public boolean serves(HttpMethod method) {

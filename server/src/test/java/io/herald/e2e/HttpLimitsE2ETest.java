@@ -189,4 +189,18 @@ class HttpLimitsE2ETest {
         org.junit.jupiter.api.Assertions.assertTrue(r.toLowerCase().contains("content-length:"), r);
         org.junit.jupiter.api.Assertions.assertTrue(r.endsWith("\r\n\r\n"), "no body: " + r);
     }
+
+    @Test
+    void aPollingPostOverMaxPayloadIs413AndEndsItsSession() throws IOException {
+        // §7: "one over it ends the session (polling: 413)"; the 413 comes from the route's bound (§9)
+        String open = TestServer.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                server.http("/socket.io/?EIO=4&transport=polling"))).GET().build()).body();
+        String target = "/socket.io/?EIO=4&transport=polling&sid=" + open.replaceAll(".*\"sid\":\"([^\"]+)\".*", "$1");
+        java.util.function.Supplier<java.net.http.HttpResponse<String>> connect = () -> TestServer.send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.http(target)))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("40")).build());
+        assertEquals("ok", connect.get().body(), "the session is there");
+        assertTooLarge(declared("POST", target, MAX_PAYLOAD + 1));
+        assertEquals(400, connect.get().statusCode(), "and now it is gone");
+    }
 }

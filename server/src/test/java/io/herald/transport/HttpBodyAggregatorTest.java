@@ -29,7 +29,10 @@ class HttpBodyAggregatorTest {
     final Routes routes = new Routes()
             .http("/small", HealthApi.live(), RouteSpec.of(RouteSpec.SMALL_BODY, HttpMethod.POST))
             .http("/upload", HealthApi.live(), RouteSpec.of(UPLOAD, HttpMethod.POST))
-            .dialect("/polling", new SyncDialect(), RouteSpec.of(POLLING, HttpMethod.GET, HttpMethod.POST));
+            .dialect("/polling", new SyncDialect(), RouteSpec.of(POLLING, HttpMethod.GET, HttpMethod.POST)
+                    .whenTooLarge(target -> tooLarge.add(target)));
+    /** Targets the polling route was told of (§7: a POST over maxPayload ends its session). */
+    final List<String> tooLarge = new ArrayList<>();
     final EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(), new HttpBodyAggregator(routes));
     /** Every buffer the test wrote, to check the aggregator released each one. */
     final List<ByteBuf> written = new ArrayList<>();
@@ -184,5 +187,22 @@ class HttpBodyAggregatorTest {
         assertTrue(response().startsWith("HTTP/1.1 100 Continue"));
         send("0123456789");
         assertEquals(10, aggregatedBody());
+    }
+
+    @Test
+    void theRouteIsToldOfEveryBodyItRefusesDeclaredOrChunked() {
+        head("POST", "/polling?sid=a", "Content-Length: " + (POLLING + 1));
+        assertTooLarge();
+        assertEquals(List.of("/polling?sid=a"), tooLarge);
+    }
+
+    @Test
+    void theRouteIsToldOfAChunkedBodyPastItsBoundToo() {
+        head("POST", "/polling?sid=b", "Transfer-Encoding: chunked");
+        chunk(POLLING);
+        assertEquals(List.of(), tooLarge, "at the bound: taken");
+        chunk(1);
+        assertTooLarge();
+        assertEquals(List.of("/polling?sid=b"), tooLarge);
     }
 }

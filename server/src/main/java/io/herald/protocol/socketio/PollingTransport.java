@@ -112,14 +112,7 @@ final class PollingTransport {
             refuse(ctx, EngineIo.BAD_REQUEST, origin);
             return;
         }
-        PollingSession s = sessions.get(sid);
-        if (post && req.content().readableBytes() > dialect.settings().maxPayload()) {
-            refuse(ctx, EngineIo.BAD_REQUEST, origin); // §7: one over maxPayload ends the session
-            if (s != null) {
-                s.execute(() -> s.close(io.herald.protocol.Disconnect.TOO_BIG));
-            }
-            return;
-        }
+        PollingSession s = sessions.get(sid); // a body over maxPayload never gets here: see bodyTooLarge
         if (s == null && relay.forward(ctx, req, sid, keepAlive, origin, requester(req, query))) {
             return; // another instance's session: the relay answers (§7 without sticky sessions)
         }
@@ -142,6 +135,23 @@ final class PollingTransport {
             s.execute(() -> s.post(reply, body));
         } else {
             s.execute(() -> s.poll(reply));
+        }
+    }
+
+    /**
+     * §7: a POST over maxPayload, refused 413 by its route's body bound before it was read, ends its session
+     * (a local one; another instance's session learns nothing of a request that was never forwarded).
+     */
+    void bodyTooLarge(String uri) {
+        List<String> sid;
+        try {
+            sid = new QueryStringDecoder(uri).parameters().get("sid");
+        } catch (IllegalArgumentException e) {
+            return;
+        }
+        PollingSession s = sid == null ? null : sessions.get(sid.get(0));
+        if (s != null) {
+            s.execute(() -> s.close(io.herald.protocol.Disconnect.TOO_BIG));
         }
     }
 

@@ -13,6 +13,8 @@ import io.herald.protocol.Disconnect;
 import io.herald.protocol.Endpoint;
 import io.herald.protocol.TextFrames;
 import io.herald.transport.OriginPolicy;
+import io.herald.transport.RouteSpec;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
@@ -82,6 +84,15 @@ public final class SocketIoDialect implements Dialect {
     /** With a broker that relays (Redis): long-polling requests may land on any instance (§7). */
     public void useRelay(io.herald.broker.Broker broker) {
         polling.useRelay(broker);
+    }
+
+    /**
+     * The route of the Socket.IO paths (§7, §9): GET, POST and OPTIONS, bodies up to maxPayload, other methods
+     * answered 400 by Engine.IO as its reference does, and a POST over maxPayload ending its session.
+     */
+    public RouteSpec route() {
+        return RouteSpec.answeringEveryMethod(settings.maxPayload(), HttpMethod.GET, HttpMethod.POST, HttpMethod.OPTIONS)
+                .whenTooLarge(polling::bodyTooLarge);
     }
 
     /** §7 long-polling: every plain HTTP request on the Socket.IO paths. */
