@@ -2,16 +2,12 @@ package io.herald.transport;
 
 import io.herald.api.HealthApi;
 import io.herald.protocol.sync.SyncDialect;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpServerCodec;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,57 +18,22 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** §9 body bounds per route on an EmbeddedChannel (codec and aggregator): declared and chunked, all released. */
-class HttpBodyAggregatorTest {
+class HttpBodyAggregatorTest extends HttpStageTest {
     static final int UPLOAD = 100_000;
     static final int POLLING = 1_000;
 
+    /** Targets the polling route was told of (§7: a POST over maxPayload ends its session). */
+    final List<String> tooLarge = new ArrayList<>();
     final Routes routes = new Routes()
             .http("/small", HealthApi.live(), RouteSpec.of(RouteSpec.SMALL_BODY, HttpMethod.POST))
             .http("/upload", HealthApi.live(), RouteSpec.of(UPLOAD, HttpMethod.POST))
             .dialect("/polling", new SyncDialect(), RouteSpec.of(POLLING, HttpMethod.GET, HttpMethod.POST)
                     .whenTooLarge(target -> tooLarge.add(target)));
-    /** Targets the polling route was told of (§7: a POST over maxPayload ends its session). */
-    final List<String> tooLarge = new ArrayList<>();
     final EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(), new HttpBodyAggregator(routes));
-    /** Every buffer the test wrote, to check the aggregator released each one. */
-    final List<ByteBuf> written = new ArrayList<>();
 
-    @AfterEach
-    void release() {
-        ch.finishAndReleaseAll();
-        for (ByteBuf b : written) {
-            assertEquals(0, b.refCnt(), "every byte the client sent is released");
-        }
-    }
-
-    void send(String text) {
-        ByteBuf b = Unpooled.copiedBuffer(text, StandardCharsets.ISO_8859_1);
-        written.add(b);
-        ch.writeInbound(b);
-        ch.runPendingTasks();
-    }
-
-    void head(String method, String target, String... headers) {
-        StringBuilder r = new StringBuilder(method + " " + target + " HTTP/1.1\r\nHost: localhost\r\n");
-        for (String h : headers) {
-            r.append(h).append("\r\n");
-        }
-        send(r.append("\r\n").toString());
-    }
-
-    void chunk(int size) {
-        send(Integer.toHexString(size) + "\r\n" + "x".repeat(size) + "\r\n");
-    }
-
-    /** The response written so far, as text, or null. */
-    String response() {
-        StringBuilder out = new StringBuilder();
-        ByteBuf b;
-        while ((b = ch.readOutbound()) != null) {
-            out.append(b.toString(StandardCharsets.ISO_8859_1));
-            b.release();
-        }
-        return out.isEmpty() ? null : out.toString();
+    @Override
+    EmbeddedChannel channel() {
+        return ch;
     }
 
     void assertTooLarge() {

@@ -2,18 +2,12 @@ package io.herald.transport;
 
 import io.herald.api.HealthApi;
 import io.herald.protocol.sync.SyncDialect;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpServerCodec;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -22,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** §9 methods per route on an EmbeddedChannel (codec, gate, aggregator): 405 on the head, nothing buffered, all released. */
-class HttpMethodGateTest {
+class HttpMethodGateTest extends HttpStageTest {
     final Routes routes = new Routes()
             .http("/publish", HealthApi.live(), RouteSpec.of(4 << 20, HttpMethod.POST))
             .http("/healthz", HealthApi.live(), RouteSpec.of(RouteSpec.SMALL_BODY, HttpMethod.GET, HttpMethod.HEAD))
@@ -31,39 +25,10 @@ class HttpMethodGateTest {
                     RouteSpec.of(1000, HttpMethod.GET, HttpMethod.POST, HttpMethod.OPTIONS));
     final EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(), new HttpMethodGate(routes),
             new HttpBodyAggregator(routes));
-    final List<ByteBuf> written = new ArrayList<>();
 
-    @AfterEach
-    void release() {
-        ch.finishAndReleaseAll();
-        for (ByteBuf b : written) {
-            assertEquals(0, b.refCnt(), "every byte the client sent is released");
-        }
-    }
-
-    void send(String text) {
-        ByteBuf b = Unpooled.copiedBuffer(text, StandardCharsets.ISO_8859_1);
-        written.add(b);
-        ch.writeInbound(b);
-        ch.runPendingTasks();
-    }
-
-    void head(String method, String target, String... headers) {
-        StringBuilder r = new StringBuilder(method + " " + target + " HTTP/1.1\r\nHost: localhost\r\n");
-        for (String h : headers) {
-            r.append(h).append("\r\n");
-        }
-        send(r.append("\r\n").toString());
-    }
-
-    String response() {
-        StringBuilder out = new StringBuilder();
-        ByteBuf b;
-        while ((b = ch.readOutbound()) != null) {
-            out.append(b.toString(StandardCharsets.ISO_8859_1));
-            b.release();
-        }
-        return out.isEmpty() ? null : out.toString();
+    @Override
+    EmbeddedChannel channel() {
+        return ch;
     }
 
     void assertMethodNotAllowed(String allow) {
