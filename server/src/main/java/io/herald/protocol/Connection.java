@@ -186,6 +186,13 @@ public final class Connection implements Session, Subscriber, BackPressureHandle
         dialect.tick(this, nowNanos);
     }
 
+    /** Netty's count of what was written to the socket and not yet taken by it. */
+    @Override
+    public long outboundBytes() {
+        var out = channel.unsafe().outboundBuffer();
+        return out == null ? 0 : out.totalPendingWriteBytes();
+    }
+
     @Override
     public void whenClosed(Runnable r) {
         channel.closeFuture().addListener(f -> r.run());

@@ -13,10 +13,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Every open session (WebSocket connections and long-polling sessions alike), kept per event loop, and the one timer mechanism of §8: each loop runs a
- * single periodic sweep over its own connections that closes the idle ones (§8.1, 1001) and the expired ones
+ * Every open session (WebSocket connections and long-polling sessions alike), kept per event loop, and the one
+ * timer mechanism of §8: each loop runs a single periodic sweep over its own sessions that closes the idle ones (§8.1, 1001) and the expired ones
  * (§8.2, 4401). One task per loop per tick, whatever the number of connections, so it scales to 100k
  * connections without 100k timers. Also spreads the closes of a graceful shutdown (§8.6), and owns each
  * loop's {@link FlushBatcher}.
@@ -25,7 +26,7 @@ public final class Connections {
     private final long idleNanos;
     private final int maxConnections;
     /** Sessions admitted and not yet ended, for {@code HERALD_MAX_CONNECTIONS} (§1). */
-    private final java.util.concurrent.atomic.AtomicInteger admitted = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger admitted = new AtomicInteger();
     private final long tickMillis;
     private final Clock clock;
     private final ConcurrentHashMap<EventExecutor, LoopConnections> loops = new ConcurrentHashMap<>();
@@ -120,17 +121,17 @@ public final class Connections {
         admitted.decrementAndGet();
     }
 
-    /** Called on the connection's loop once it is open. */
+    /** Called on the connection's loop once it is open; its event flushes then wait for the end of the turn. */
     void add(Connection c) {
-        c.useFlusher(add((Session) c).flusher);
+        c.useFlusher(join(c).flusher);
     }
 
     /** Called on the session's loop once it is open. */
-    public void register(Session s) {
-        add(s);
+    public void add(Session s) {
+        join(s);
     }
 
-    private LoopConnections add(Session c) {
+    private LoopConnections join(Session c) {
         LoopConnections lc = loops.computeIfAbsent(c.eventLoop(), LoopConnections::new);
         lc.open.add(c);
         if (lc.sweep == null) {
@@ -157,8 +158,8 @@ public final class Connections {
     }
 
     /**
-     * Bytes written to every open connection's socket and not yet taken by it (Netty's outbound buffers), summed
-     * on each connection's own loop: what §8.3's bound keeps small however the clients behave. For metrics and tests.
+     * Bytes written or queued for every open session and not yet taken by its client, summed on each session's own
+     * loop: what §8.3's bound keeps small however the clients behave. For metrics and tests.
      */
     public CompletableFuture<Long> outboundBytes() {
         List<CompletableFuture<Long>> parts = new ArrayList<>();
@@ -169,10 +170,7 @@ public final class Connections {
                 lc.loop.execute(() -> {
                     long n = 0;
                     for (Session s : lc.open) {
-                        if (s instanceof Connection c) {
-                            var out = c.channel().unsafe().outboundBuffer();
-                            n += out == null ? 0 : out.totalPendingWriteBytes();
-                        }
+                        n += s.outboundBytes();
                     }
                     part.complete(n);
                 });

@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.ArrayDeque;
 
 /**
  * The JSON dialect router: last inbound handler of a WebSocket connection, after the frame decoder, UTF-8
@@ -35,7 +36,7 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
      * Frames that came before {@link #open()}: the client sent them right behind its upgrade request, before the
      * 101 went out. At most what one read held; handed to the dialect in order once the connection is open.
      */
-    private java.util.ArrayDeque<WebSocketFrame> early;
+    private ArrayDeque<WebSocketFrame> early;
 
     public DialectHandler(Connection connection, ConnectionCore core) {
         this.connection = connection;
@@ -65,7 +66,7 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
         core.stats().connectionOpened(connection.dialect().endpoint(), connection.subject());
         core.connections().add(connection);
         connection.dialect().onOpen(connection);
-        java.util.ArrayDeque<WebSocketFrame> frames = early;
+        ArrayDeque<WebSocketFrame> frames = early;
         early = null;
         if (frames != null) {
             for (WebSocketFrame f; (f = frames.poll()) != null; ) {
@@ -88,7 +89,7 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
         if (!opened && !connection.isClosing()) {
-            (early == null ? early = new java.util.ArrayDeque<>(2) : early).add(frame.retain());
+            (early == null ? early = new ArrayDeque<>(2) : early).add(frame.retain());
             return;
         }
         boolean command = frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame

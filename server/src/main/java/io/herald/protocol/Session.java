@@ -30,6 +30,9 @@ public interface Session {
     /** §10: a {@code force_sync} for what it is subscribed to among {@code missed}. */
     void forceSync(Set<String> missed);
 
+    /** Bytes written or queued for the client and not yet taken by it: what §8.3's bound keeps small. */
+    long outboundBytes();
+
     /** Runs {@code r} once the session is gone (its socket closed, or its last request answered). */
     void whenClosed(Runnable r);
 }

@@ -10,6 +10,7 @@ import io.herald.protocol.Connection;
 import io.herald.protocol.ConnectionCore;
 import io.herald.protocol.DialectHandler;
 import io.herald.protocol.Disconnect;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -133,7 +134,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
      * plain response encoder does not know the request's method, so the body is dropped here.
      */
     private static FullHttpResponse withoutBody(FullHttpResponse response) {
-        FullHttpResponse empty = response.replace(io.netty.buffer.Unpooled.EMPTY_BUFFER);
+        FullHttpResponse empty = response.replace(Unpooled.EMPTY_BUFFER);
         response.release();
         return empty;
     }

@@ -80,6 +80,13 @@ class RedisOutageE2ETest {
                 lateSync.send("{\"type\":\"subscribe\"}");
                 assertEquals(new WsTestClient.Closed(1013, "try again later"), lateSync.awaitClose());
             }
+            // Socket.IO too: no CONNECT answer without user:, the transport closes 1013 and the client reconnects.
+            try (WsTestClient lateSio = WsTestClient.connect(on.a().ws("/socket.io/?EIO=4&transport=websocket&token="
+                    + on.a().userToken("sam")))) {
+                assertTrue(lateSio.next().startsWith("0{"), "the Engine.IO OPEN");
+                lateSio.send("40");
+                assertEquals(new WsTestClient.Closed(1013, "try again later"), lateSio.awaitClose());
+            }
             assertTrue(refusalBodies.stream().allMatch(s -> s.startsWith("503 ") && s.contains("\"unavailable\"")),
                     "publishes during the outage fail with 503 and a clear message: " + refusalBodies);
             Thread.sleep(300);

@@ -81,7 +81,7 @@ final class PollingSession implements Session, Subscriber, SioPeer {
         this.deadlineMillis = upgradeDeadlineMillis;
         schedulePing();
         core.stats().connectionOpened(Endpoint.SOCKETIO, principal == null ? null : principal.subject());
-        core.connections().register(this); // §7: held to §8 like any connection (idle, expiry, drain, §10)
+        core.connections().add(this); // §7: held to §8 like any connection (idle, expiry, drain, §10)
         registered = true;
     }
 
@@ -107,6 +107,18 @@ final class PollingSession implements Session, Subscriber, SioPeer {
         } else {
             (onClosed == null ? onClosed = new ArrayList<>(1) : onClosed).add(r);
         }
+    }
+
+    /** The queue's control packets and event payloads, until the next poll takes them. */
+    @Override
+    public long outboundBytes() {
+        long n = controlBytes;
+        for (Object o : queue) {
+            if (o instanceof Connection.Held h) {
+                n += h.frame().readableBytes();
+            }
+        }
+        return n;
     }
 
     @Override

@@ -2,14 +2,18 @@ package io.herald.protocol.socketio;
 
 import io.herald.auth.InvalidTokenException;
 import io.herald.auth.Principal;
+import io.herald.api.HttpResponses;
 import io.herald.auth.TokenVerifier;
 import io.herald.protocol.ConnectionCore;
+import io.herald.protocol.Disconnect;
+import io.herald.transport.OriginPolicy;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.herald.transport.OriginPolicy;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 
@@ -151,7 +155,7 @@ final class PollingTransport {
         }
         PollingSession s = sid == null ? null : sessions.get(sid.get(0));
         if (s != null) {
-            s.execute(() -> s.close(io.herald.protocol.Disconnect.TOO_BIG));
+            s.execute(() -> s.close(Disconnect.TOO_BIG));
         }
     }
 
@@ -159,7 +163,7 @@ final class PollingTransport {
      * The user the request's credentials (§2 sources) verify as, or null: none, or ones that do not verify. A
      * request without valid credentials is the session's own, as Engine.IO has it: its sid is what names it.
      */
-    String requester(io.netty.handler.codec.http.HttpRequest req, QueryStringDecoder query) {
+    String requester(HttpRequest req, QueryStringDecoder query) {
         String token = SocketIoDialect.tokenOf(req, query);
         if (token == null) {
             return null;
@@ -189,8 +193,7 @@ final class PollingTransport {
             }
         }
         if (!core.connections().tryAdmit()) { // §7: a polling session counts under HERALD_MAX_CONNECTIONS
-            ctx.writeAndFlush(EngineIo.cors(io.herald.api.HttpResponses.error(ctx.alloc(),
-                    io.netty.handler.codec.http.HttpResponseStatus.SERVICE_UNAVAILABLE, "at_capacity",
+            ctx.writeAndFlush(EngineIo.cors(HttpResponses.error(ctx.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE, "at_capacity",
                     "too many connections, retry later"), origin)).addListener(ChannelFutureListener.CLOSE);
             return;
         }
