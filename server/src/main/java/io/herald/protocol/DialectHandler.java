@@ -37,6 +37,8 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
      * 101 went out. At most what one read held; handed to the dialect in order once the connection is open.
      */
     private ArrayDeque<WebSocketFrame> early;
+    /** Early frames kept at most; a client that sends more before the 101 is out is not a client (§8.4). */
+    static final int MAX_EARLY = 16;
 
     public DialectHandler(Connection connection, ConnectionCore core) {
         this.connection = connection;
@@ -89,6 +91,11 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
         if (!opened && !connection.isClosing()) {
+            if (early != null && early.size() >= MAX_EARLY) {
+                dropEarly();
+                connection.fail(Disconnect.POLICY);
+                return;
+            }
             (early == null ? early = new ArrayDeque<>(2) : early).add(frame.retain());
             return;
         }

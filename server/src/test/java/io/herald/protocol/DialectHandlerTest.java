@@ -156,4 +156,39 @@ class DialectHandlerTest {
             assertInstanceOf(DialectHandler.class, c.channel.pipeline().first());
         }
     }
+
+    @Test
+    void framesBeforeOpenWaitAndFollowTheGreetingInOrder() {
+        // The client's first frames may arrive in the same read as its upgrade request, before the 101 is out.
+        try (EmbeddedConnection c = EmbeddedConnection.unopened(new RealtimeDialect(EmbeddedConnection.CLOCK),
+                EmbeddedConnection.principal("early", Set.of("s1"), Set.of()))) {
+            TextWebSocketFrame subscribe = new TextWebSocketFrame("{\"action\":\"subscribe\",\"share_id\":\"s1\"}");
+            TextWebSocketFrame ping = new TextWebSocketFrame("{\"action\":\"ping\"}");
+            c.channel.writeInbound(subscribe, ping);
+            assertEquals(List.of(), c.texts(), "nothing is answered before the greeting");
+            c.handler.open();
+            assertEquals(List.of("{\"type\":\"connected\",\"user_id\":\"early\",\"timestamp\":\"2026-11-22T10:00:00.000Z\"}",
+                    "{\"type\":\"subscribed\",\"share_id\":\"s1\"}", "{\"type\":\"pong\"}"), c.texts());
+            assertEquals(0, subscribe.refCnt());
+            assertEquals(0, ping.refCnt());
+        }
+    }
+
+    @Test
+    void aFloodBeforeOpenIsAPolicyCloseAndEveryFrameIsReleased() {
+        try (EmbeddedConnection c = EmbeddedConnection.unopened(new RealtimeDialect(EmbeddedConnection.CLOCK),
+                EmbeddedConnection.principal("flood", Set.of(), Set.of()))) {
+            List<TextWebSocketFrame> frames = new java.util.ArrayList<>();
+            for (int i = 0; i <= DialectHandler.MAX_EARLY; i++) {
+                TextWebSocketFrame f = new TextWebSocketFrame("{\"action\":\"ping\"}");
+                frames.add(f);
+                c.channel.writeInbound(f);
+            }
+            c.channel.runPendingTasks();
+            assertTrue(c.connection.isClosing(), "closed 1008 before it ever opened");
+            for (TextWebSocketFrame f : frames) {
+                assertEquals(0, f.refCnt());
+            }
+        }
+    }
 }

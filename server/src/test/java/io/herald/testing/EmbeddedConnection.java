@@ -48,6 +48,7 @@ public final class EmbeddedConnection implements AutoCloseable {
     public final Connections connections;
     public final EmbeddedChannel channel;
     public final Connection connection;
+    public final DialectHandler handler;
 
     public EmbeddedConnection(Dialect dialect, Principal principal, String pathParameter) {
         this(dialect, principal, pathParameter, POLICY);
@@ -55,6 +56,16 @@ public final class EmbeddedConnection implements AutoCloseable {
 
     /** With another §8 policy (say, a higher command rate to reach a per-connection limit quickly). */
     public EmbeddedConnection(Dialect dialect, Principal principal, String pathParameter, ConnectionPolicy policy) {
+        this(dialect, principal, pathParameter, policy, true);
+    }
+
+    /** A connection whose 101 is not out yet: {@link DialectHandler#open()} is the test's to call. */
+    public static EmbeddedConnection unopened(Dialect dialect, Principal principal) {
+        return new EmbeddedConnection(dialect, principal, null, POLICY, false);
+    }
+
+    private EmbeddedConnection(Dialect dialect, Principal principal, String pathParameter, ConnectionPolicy policy,
+                               boolean open) {
         List<FrameRenderer> renderers = new ArrayList<>();
         for (Endpoint e : Endpoint.values()) {
             renderers.add(e == dialect.endpoint() ? dialect : e == Endpoint.SYNC ? new SyncDialect()
@@ -76,10 +87,12 @@ public final class EmbeddedConnection implements AutoCloseable {
         connections = new Connections(policy.idleTimeout(), CLOCK);
         ConnectionCore core = new ConnectionCore(hub, stats, connections, policy);
         connection = new Connection(channel, dialect, principal, Long.MAX_VALUE, pathParameter, core);
-        DialectHandler handler = new DialectHandler(connection, core);
+        handler = new DialectHandler(connection, core);
         channel.pipeline().addLast(handler);
         channel.pipeline().addLast(connection.backPressure());
-        handler.open();
+        if (open) {
+            handler.open();
+        }
     }
 
     public static Principal principal(String sub, Set<String> shares, Set<String> devices) {
