@@ -115,9 +115,12 @@ class OutboundBoundE2ETest {
 
     @Test
     void longPollingPostsOfPingsThatNobodyPollsEndTheSessionInsteadOfGrowingTheHeap() throws Exception {
-        HttpResponse<String> open = polling("GET", "", null);
+        HttpResponse<String> open = polling("GET", "&token=" + server.userToken("poller"), null);
         assertEquals(200, open.statusCode());
         String sid = open.body().replaceAll(".*\"sid\":\"([^\"]+)\".*", "$1");
+        assertEquals("ok", polling("POST", "&sid=" + sid, "40").body());
+        assertTrue(polling("GET", "&sid=" + sid, null).body().startsWith("40{"));
+        server.publish("{\"topic\":\"user:poller\",\"event_type\":\"kept\"}"); // queued, never polled yet
         String pings = ("2" + "\u001e").repeat(333_333) + "2"; // just under 1 MB: 333,334 pings, each answered "3"
         long before = usedHeapAfterGc();
         long closesBefore = server.gateway().stats().slowConsumerCloses();
@@ -131,5 +134,9 @@ class OutboundBoundE2ETest {
         assertEquals(400, statuses.get(4), "the session ended: its answers went unpolled past the bound");
         assertEquals(closesBefore + 1, server.gateway().stats().slowConsumerCloses());
         assertTrue(growth < 24L * 1024 * 1024, "the heap grew by " + growth + " bytes");
+        // §10: ending as a slow consumer loses no event silently: the one queued before still goes out (or, had
+        // it come after the end began, a force_sync in its place).
+        HttpResponse<String> last = polling("GET", "&sid=" + sid, null);
+        assertTrue(last.body().contains("42[\"kept\"]") || last.body().contains("42[\"force_sync\"]"), last.body());
     }
 }

@@ -217,8 +217,8 @@ final class PollingSession implements Session, Subscriber, SioPeer {
      */
     void post(Reply ctx, String body) {
         lastReadNanos = System.nanoTime();
-        if (closing || pingTimedOut()) {
-            ctx.error(EngineIo.UNKNOWN_SID);
+        if (closing || closeAfterFlush != null || pingTimedOut()) {
+            ctx.error(EngineIo.UNKNOWN_SID); // an ending session takes no more packets
             return;
         }
         for (int start = 0; start <= body.length(); ) {
@@ -439,8 +439,9 @@ final class PollingSession implements Session, Subscriber, SioPeer {
             return;
         }
         if (queue.size() >= core.policy().sendBuffer() || controlBytes + packet.length() > maxControlBytes()) {
+            // Ends without growing: what is queued (events included, so none is lost silently, §10) still goes
+            // out with the next poll, if one comes in time; this packet and later ones are not queued.
             core.stats().countSlowConsumerClose();
-            releaseQueue();
             close(Disconnect.SLOW_CONSUMER);
             return;
         }
