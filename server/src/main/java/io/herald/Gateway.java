@@ -113,10 +113,10 @@ public final class Gateway implements AutoCloseable {
                 .dialect("/api/v1/realtime/ws", dialects.get(Endpoint.REALTIME))
                 .dialect("/ws", dialects.get(Endpoint.CHANNELS))
                 // §7: with and without the trailing slash, and Immich's /api prefix
-                .dialect("/socket.io/", dialects.get(Endpoint.SOCKETIO), polling)
-                .dialect("/socket.io", dialects.get(Endpoint.SOCKETIO), polling)
-                .dialect("/api/socket.io/", dialects.get(Endpoint.SOCKETIO), polling)
-                .dialect("/api/socket.io", dialects.get(Endpoint.SOCKETIO), polling)
+                .dialect("/socket.io/", socketIoDialect, polling, socketIoDialect.pollingEndpoint())
+                .dialect("/socket.io", socketIoDialect, polling, socketIoDialect.pollingEndpoint())
+                .dialect("/api/socket.io/", socketIoDialect, polling, socketIoDialect.pollingEndpoint())
+                .dialect("/api/socket.io", socketIoDialect, polling, socketIoDialect.pollingEndpoint())
                 .http("/api/v1/publish", new PublishApi(verifier, new EnvelopeParser(), broker),
                         RouteSpec.of(EnvelopeParser.MAX_BATCH_BYTES, HttpMethod.POST))
                 .http("/api/v1/realtime/stats", new StatsApi(verifier, config.instanceId(), stats, hub, broker), getOnly)
@@ -124,7 +124,8 @@ public final class Gateway implements AutoCloseable {
                 .http("/healthz", HealthApi.live(), getOrHead)
                 .http("/readyz", HealthApi.ready(broker), getOrHead);
         if (engineEcho != null) {
-            routes.dialect("/engine.io/", engineEcho, engineEcho.route()).dialect("/engine.io", engineEcho, engineEcho.route());
+            routes.dialect("/engine.io/", engineEcho, engineEcho.route(), engineEcho.pollingEndpoint())
+                    .dialect("/engine.io", engineEcho, engineEcho.route(), engineEcho.pollingEndpoint());
         }
         HttpRouter router = new HttpRouter(routes, verifier, core, origins, config.maxFrame());
 

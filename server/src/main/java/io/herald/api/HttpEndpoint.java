@@ -14,4 +14,15 @@ import java.util.concurrent.CompletionStage;
  */
 public interface HttpEndpoint {
     CompletionStage<FullHttpResponse> handle(FullHttpRequest request, ByteBufAllocator alloc);
+
+    /**
+     * {@link #handle(FullHttpRequest, ByteBufAllocator)}, for an endpoint that keeps state on the request's loop (a
+     * long-polling session lives where its handshake arrived). An answer may come much later; if the client goes
+     * first the router cancels the stage, and a response completed after that is released by whoever completes it.
+     * A response with {@code Connection: close} ends the connection once written.
+     */
+    default CompletionStage<FullHttpResponse> handle(FullHttpRequest request, ByteBufAllocator alloc,
+                                                     io.netty.util.concurrent.EventExecutor loop) {
+        return handle(request, alloc);
+    }
 }

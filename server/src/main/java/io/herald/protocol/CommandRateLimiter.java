@@ -4,9 +4,9 @@ package io.herald.protocol;
  * §8.4 per-connection command limit: a token bucket (rate per second, burst), plus the rule that a client
  * which keeps on sending while limited is closed. Confined to the connection's event loop.
  */
-final class CommandRateLimiter {
+public final class CommandRateLimiter {
     /** What to do with one command. */
-    enum Verdict { ALLOW, LIMIT, CLOSE }
+    public enum Verdict { ALLOW, LIMIT, CLOSE }
 
     private static final long WINDOW_NANOS = ConnectionPolicy.REJECTION_WINDOW.toNanos();
 

@@ -4,62 +4,67 @@ import io.herald.auth.Principal;
 import io.herald.hub.Subscriber;
 import io.herald.hub.Topic;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.ScheduledFuture;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 
 /**
- * One WebSocket connection as dialects and the hub see it. Confined to its channel's event loop: every
- * method must be called there.
+ * One client session, whatever {@link Transport} carries it (§7: "a session is a connection"): a WebSocket, or an
+ * Engine.IO long-polling session that may later switch to a WebSocket. It owns everything §8 is about, once for
+ * every transport and dialect: the principal and its expiry deadline, the topics and the hub {@link Subscriber},
+ * the command rate limiter, the outbound bound and slow-consumer policy ({@link OutboundBound}), and membership in
+ * the per-loop registry ({@link Connections}: idle sweep, expiry, cap, drain, broker-outage {@code force_sync}).
+ * Its {@link Dialect} only translates: client messages into commands here, publications into frames.
+ *
+ * <p>Confined to its event loop ({@link #eventLoop()}): every method must be called there.
+ *
+ * @param <S> the dialect's own per-connection state (see {@link Dialect#newState()})
  */
-public final class Connection implements Session, Subscriber, BackPressureHandler.SlowConsumer {
-    private final Channel channel;
-    private final Dialect dialect;
-    private Principal principal;
-    private Object attachment;
-    /** While a transport takes over another's subscriptions: events kept here, in order, not yet written. */
-    private List<Held> held;
-
-    /** An event frame held back with its topic. */
-    public record Held(String topic, ByteBuf frame) {
-    }
+public final class Connection<S> implements Subscriber, OutboundBound.SlowConsumer, Transport.Owner {
+    private final Dialect<S> dialect;
+    private final S state;
     private final String pathParameter;
     private final ConnectionCore core;
-    private final BackPressureHandler backPressure;
+    private final EventExecutor loop;
+    private final OutboundBound bound;
     private final CommandRateLimiter rateLimiter;
     private final Set<String> topics = new TopicSet();
+    private Transport transport;
+    private Principal principal;
+    private long deadlineMillis;
+    private long lastReadNanos;
     private FlushBatcher flusher;
     private boolean flushPending;
-    private long lastReadNanos;
-    private long deadlineMillis;
     private boolean closing;
+    private boolean opened;
+    private boolean ended;
+    private boolean admitted;
+    private List<Runnable> onEnded;
 
     /**
-     * @param principal    null for a connection that is only being refused
+     * @param principal      null for a connection that is only being refused, or one that authenticates in band (§7)
      * @param deadlineMillis §8.2: epoch millis after which the connection closes 4401
      */
-    public Connection(Channel channel, Dialect dialect, Principal principal, long deadlineMillis,
+    public Connection(Transport transport, Dialect<S> dialect, Principal principal, long deadlineMillis,
                       String pathParameter, ConnectionCore core) {
-        this.channel = channel;
+        this.transport = transport;
         this.dialect = dialect;
         this.principal = principal;
         this.deadlineMillis = deadlineMillis;
         this.pathParameter = pathParameter;
         this.core = core;
-        this.backPressure = new BackPressureHandler(core.policy(), core.stats(), this);
+        this.loop = transport.eventLoop();
+        this.bound = new OutboundBound(core.policy(), core.stats(), this, loop);
         this.lastReadNanos = System.nanoTime();
         this.rateLimiter = new CommandRateLimiter(core.policy(), lastReadNanos);
+        this.state = dialect.newState();
+        transport.bind(this);
     }
 
     /** Null only on a dialect that authenticates in band (§7) until it has. */
@@ -72,13 +77,9 @@ public final class Connection implements Session, Subscriber, BackPressureHandle
         return principal == null ? null : principal.subject();
     }
 
-    /** A dialect's own per-connection state (Socket.IO's session), or null. */
-    public Object attachment() {
-        return attachment;
-    }
-
-    public void attach(Object state) {
-        this.attachment = state;
+    /** The dialect's own state of this connection (Socket.IO's Engine.IO session), or null for a dialect with none. */
+    public S state() {
+        return state;
     }
 
     /** The id in the upgrade path, such as the sync endpoint's {@code device_id}; may be null. */
@@ -86,17 +87,37 @@ public final class Connection implements Session, Subscriber, BackPressureHandle
         return pathParameter;
     }
 
-    public Dialect dialect() {
+    public Dialect<S> dialect() {
         return dialect;
     }
 
-    public Channel channel() {
-        return channel;
+    public Transport transport() {
+        return transport;
     }
 
-    /** The handler that counts and drops this connection's event frames (§8.3). */
-    public BackPressureHandler backPressure() {
-        return backPressure;
+    public ByteBufAllocator alloc() {
+        return transport.alloc();
+    }
+
+    /** This connection's §8.3 bound. */
+    public OutboundBound bound() {
+        return bound;
+    }
+
+    /** The connection holds a place under {@code HERALD_MAX_CONNECTIONS}, given back when it ends. */
+    public void admitted() {
+        this.admitted = true;
+    }
+
+    /** Counts and registers the connection (it is open and authenticated, or authenticating in band) and greets it. */
+    public void open() {
+        if (opened || ended) {
+            return;
+        }
+        opened = true;
+        core.stats().connectionOpened(dialect.endpoint(), subject());
+        core.connections().add(this);
+        dialect.onOpen(this);
     }
 
     /**
@@ -109,8 +130,9 @@ public final class Connection implements Session, Subscriber, BackPressureHandle
 
     /**
      * §10: a subscription the client did not ask for one by one (realtime {@code user:}/{@code broadcast}, sync's
-     * shares): when the broker cannot confirm it, the connection closes 1013 so the client reconnects, instead of
-     * staying open without what it was promised. The stage still fails, for the caller to stop there.
+     * shares, Socket.IO's rooms): when the broker cannot confirm it, the connection closes 1013 so the client
+     * reconnects, instead of staying open without what it was promised. The stage still fails, for the caller to
+     * stop there.
      */
     public CompletionStage<Void> subscribeOrClose(Topic topic) {
         CompletionStage<Void> confirmed = subscribe(topic);
@@ -140,25 +162,32 @@ public final class Connection implements Session, Subscriber, BackPressureHandle
      * a slow consumer's are) but count against the connection's outbound bound (§8.3).
      */
     public void send(ByteBuf frame) {
-        if (closing || !channel.isActive()) {
+        if (closing || !transport.isOpen()) {
             frame.release();
             return;
         }
-        backPressure.writeReply(frame, frame.readableBytes());
+        bound.reply(transport, new Outbound.Reply(frame));
     }
 
-    /** Sends a control or binary WebSocket frame (a pong, an attachment), counted like {@link #send}. */
+    /** Sends a text reply (an Engine.IO packet); counted like {@link #send(ByteBuf)}. */
+    public void sendText(String text) {
+        if (closing || !transport.isOpen()) {
+            return;
+        }
+        send(TextFrames.text(transport.alloc(), text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Sends a WebSocket control or binary frame (a pong, an attachment), counted like {@link #send(ByteBuf)}. */
     public void send(WebSocketFrame frame) {
-        if (closing || !channel.isActive()) {
+        if (closing || !transport.isOpen()) {
             frame.release();
             return;
         }
-        backPressure.writeReply(frame, frame.content().readableBytes());
+        bound.reply(transport, new Outbound.Control(frame));
     }
 
     /** Runs {@code task} on this connection's loop (for completions that arrive on other threads). */
     public void execute(Runnable task) {
-        EventExecutor loop = channel.eventLoop();
         if (loop.inEventLoop()) {
             task.run();
         } else {
@@ -166,44 +195,45 @@ public final class Connection implements Session, Subscriber, BackPressureHandle
         }
     }
 
-    @Override
     public boolean isClosing() {
         return closing;
     }
 
-    @Override
+    /** {@link System#nanoTime()} of the client's last sign of life (§8.1). */
     public long lastReadNanos() {
         return lastReadNanos;
     }
 
-    @Override
+    /** §8.2: epoch millis after which the connection closes 4401. */
     public long deadlineMillis() {
         return deadlineMillis;
     }
 
-    @Override
+    /** The registry's periodic sweep, for the dialect's own timers (Engine.IO heartbeat, connect timeout). */
     public void tick(long nowNanos) {
         dialect.tick(this, nowNanos);
     }
 
-    /** Netty's count of what was written to the socket and not yet taken by it. */
-    @Override
+    /** Bytes written or queued for the client and not yet taken by it: what §8.3's bound keeps small. */
     public long outboundBytes() {
-        var out = channel.unsafe().outboundBuffer();
-        return out == null ? 0 : out.totalPendingWriteBytes();
+        return transport.pendingBytes();
     }
 
-    @Override
+    /** Runs {@code r} once the connection is over (its transport gone), at once if it is. */
     public void whenClosed(Runnable r) {
-        channel.closeFuture().addListener(f -> r.run());
+        if (ended) {
+            r.run();
+        } else {
+            (onEnded == null ? onEnded = new ArrayList<>(1) : onEnded).add(r);
+        }
     }
 
     /**
-     * §6 refresh: a newer token of the same user replaces the permissions and moves the §8.2 deadline. The
-     * caller checked that {@code next} names the same {@code sub}.
+     * §6 refresh, or in-band authentication (§7): a newer token of the same user replaces the permissions and
+     * moves the §8.2 deadline. The caller checked that {@code next} names the same {@code sub}.
      */
     public void refresh(Principal next, long deadlineMillis) {
-        if (principal == null) {
+        if (principal == null && opened) {
             core.stats().userJoined(next.subject()); // in-band authentication (§7): counted from now
         }
         this.principal = next;
@@ -211,31 +241,26 @@ public final class Connection implements Session, Subscriber, BackPressureHandle
     }
 
     /** Records inbound traffic (§8.1) and asks the command limiter about it (§8.4). */
-    CommandRateLimiter.Verdict received(boolean command) {
+    public CommandRateLimiter.Verdict received(boolean command) {
         long now = System.nanoTime();
         lastReadNanos = now;
         return command ? rateLimiter.acquire(now) : CommandRateLimiter.Verdict.ALLOW;
     }
 
     /**
-     * Starts the closing handshake with {@code why}: our close frame, then TCP close when the client answers
-     * or after the policy's close-handshake time. Idempotent.
+     * Ends the connection with {@code why}: over WebSocket the closing handshake (our close frame, then TCP close),
+     * over long-polling the last packets and a final answer. Idempotent.
      */
-    @Override
     public void close(Disconnect why) {
         if (closing) {
+            if (!ended) {
+                transport.close(why); // a second word (the drain's) ends what still lingers; a WebSocket ignores it
+            }
             return;
         }
         closing = true;
         core.hub().unsubscribeAll(this);
-        dropHeld();
-        if (!channel.isActive()) {
-            return;
-        }
-        channel.writeAndFlush(new CloseWebSocketFrame(why.code(), why.reason()));
-        ScheduledFuture<?> timeout = channel.eventLoop().schedule(
-                () -> { channel.close(); }, core.policy().closeHandshake().toMillis(), TimeUnit.MILLISECONDS);
-        channel.closeFuture().addListener(f -> timeout.cancel(false));
+        transport.close(why);
     }
 
     /**
@@ -243,32 +268,89 @@ public final class Connection implements Session, Subscriber, BackPressureHandle
      * thing written and TCP closes once it is out, without waiting for the client's answer.
      */
     public void fail(Disconnect why) {
-        boolean wasClosing = closing;
         closing = true;
         core.hub().unsubscribeAll(this);
-        dropHeld();
-        if (!channel.isActive()) {
-            return;
-        }
-        if (wasClosing) {
-            channel.close();
-        } else {
-            channel.writeAndFlush(new CloseWebSocketFrame(why.code(), why.reason())).addListener(ChannelFutureListener.CLOSE);
-        }
+        transport.fail(why);
     }
 
     /** Marks the connection closing without a frame of ours (the client started the close, or TCP is gone). */
-    void closingByPeer() {
+    public void closingByPeer() {
         closing = true;
         core.hub().unsubscribeAll(this);
-        dropHeld();
+    }
+
+    /**
+     * §7 Engine.IO upgrade: the session goes on over {@code next}, on this loop. What the old transport had not given
+     * the client yet goes out first, in order, still counted by the bound; nothing is lost, repeated or reordered,
+     * since the hub keeps delivering here throughout.
+     */
+    public void switchTransport(Transport next) {
+        Transport old = transport;
+        if (old == next) {
+            return;
+        }
+        transport = next;
+        next.bind(this);
+        List<Outbound> left = old.handOver();
+        for (Outbound o : left) {
+            if (o instanceof Outbound.Event e) {
+                next.writeEvent(e.topic(), e.frame());
+            } else {
+                next.write(o);
+            }
+        }
+        next.flush();
+        if (!next.isOpen()) {
+            transportClosed(next); // it went while the switch was on its way
+        }
+    }
+
+    // --- Transport.Owner ---
+
+    @Override
+    public void taken(Outbound.Kind kind, int bytes) {
+        bound.taken(transport, kind, bytes);
+    }
+
+    @Override
+    public void overrun() {
+        bound.overrun();
+    }
+
+    @Override
+    public void transportClosed(Transport t) {
+        if (t != transport || ended) {
+            return; // a transport this connection has left
+        }
+        ended = true;
+        closing = true;
+        core.hub().unsubscribeAll(this);
+        bound.cancel();
+        if (opened) {
+            core.connections().remove(this);
+            core.stats().connectionClosed(dialect.endpoint(), subject());
+        }
+        if (admitted) {
+            core.connections().release();
+        }
+        dialect.onClosed(this);
+        if (onEnded != null) {
+            List<Runnable> rs = onEnded;
+            onEnded = null;
+            rs.forEach(Runnable::run);
+        }
+    }
+
+    /** True once the connection is over. */
+    public boolean isEnded() {
+        return ended;
     }
 
     // --- Subscriber ---
 
     @Override
     public EventExecutor eventLoop() {
-        return channel.eventLoop();
+        return loop;
     }
 
     @Override
@@ -283,70 +365,20 @@ public final class Connection implements Session, Subscriber, BackPressureHandle
 
     @Override
     public boolean deliver(String topic, ByteBuf frame) {
-        if (closing || !channel.isActive()) {
+        if (closing || !transport.isOpen()) {
             frame.release();
             return false;
         }
-        if (held != null) {
-            held.add(new Held(topic, frame));
-            return true;
-        }
-        if (!backPressure.writeEvent(topic, frame)) {
+        if (!bound.event(transport, topic, frame)) {
             return false;
         }
         if (flusher == null) {
-            channel.flush();
+            transport.flush();
         } else if (!flushPending) {
             flushPending = true;
             flusher.add(this);
         }
         return true;
-    }
-
-    /**
-     * Starts holding events back (Engine.IO's upgrade from long-polling, §7): delivered frames are kept in order
-     * until {@link #release} writes them after the older ones the previous transport still had.
-     */
-    public void hold() {
-        if (held == null) {
-            held = new ArrayList<>();
-        }
-    }
-
-    /**
-     * Writes {@code older} (the previous transport's undelivered events, in order), then what was held back,
-     * leaving out frames already among {@code older} (the same publication reached both transports while
-     * they overlapped; a frame is recognized by the buffer it duplicates). Takes ownership of every frame.
-     */
-    public void release(List<Held> older) {
-        List<Held> mine = held;
-        held = null;
-        Set<ByteBuf> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (Held h : older) {
-            seen.add(origin(h.frame()));
-            deliver(h.topic(), h.frame());
-        }
-        if (mine != null) {
-            for (Held h : mine) {
-                if (seen.contains(origin(h.frame()))) {
-                    h.frame().release();
-                } else {
-                    deliver(h.topic(), h.frame());
-                }
-            }
-        }
-    }
-
-    private void dropHeld() {
-        if (held != null) {
-            held.forEach(h -> h.frame().release());
-            held = null;
-        }
-    }
-
-    private static ByteBuf origin(ByteBuf frame) {
-        ByteBuf u = frame.unwrap();
-        return u != null ? u : frame;
     }
 
     /** Set when the connection is registered on its loop: event flushes then wait for the end of the turn. */
@@ -356,13 +388,12 @@ public final class Connection implements Session, Subscriber, BackPressureHandle
 
     void flushNow() {
         flushPending = false;
-        channel.flush();
+        transport.flush();
     }
 
     /** §10: a {@code force_sync} for each subscribed topic in {@code missed}; on this connection's loop. */
-    @Override
     public void forceSync(Set<String> missed) {
-        if (closing || !channel.isActive()) {
+        if (closing || !transport.isOpen()) {
             return;
         }
         for (String topic : topics) {
@@ -380,14 +411,14 @@ public final class Connection implements Session, Subscriber, BackPressureHandle
     @Override
     public ByteBuf forceSyncFrame(String topic) {
         Topic t = Topic.parse(topic);
-        return t == null ? null : dialect.forceSync(t, channel.alloc());
+        return t == null ? null : dialect.forceSync(t, transport.alloc());
     }
 
     @Override
     public void closeSlowConsumer(boolean now) {
         close(Disconnect.SLOW_CONSUMER);
         if (now) {
-            channel.close();
+            transport.fail(Disconnect.SLOW_CONSUMER);
         }
     }
 }

@@ -50,11 +50,11 @@ public final class Connections {
     /** The connections of one event loop; touched on that loop only. */
     private final class LoopConnections implements Runnable {
         final EventExecutor loop;
-        final Set<Session> open = new LinkedHashSet<>();
+        final Set<Connection<?>> open = new LinkedHashSet<>();
         final FlushBatcher flusher;
         ScheduledFuture<?> sweep;
         /** Reused by every sweep of this loop. */
-        List<Session> ticked;
+        List<Connection<?>> ticked;
 
         LoopConnections(EventExecutor loop) {
             this.loop = loop;
@@ -65,10 +65,10 @@ public final class Connections {
         public void run() {
             long now = System.nanoTime();
             long wallMillis = clock.millis();
-            List<Session> idle = null;
-            List<Session> expired = null;
-            List<Session> ticked = this.ticked;
-            for (Session c : open) {
+            List<Connection<?>> idle = null;
+            List<Connection<?>> expired = null;
+            List<Connection<?>> ticked = this.ticked;
+            for (Connection<?> c : open) {
                 if (c.isClosing()) {
                     continue;
                 }
@@ -89,7 +89,7 @@ public final class Connections {
             }
             if (ticked != null) {
                 // a dialect's tick may close its connection, so not while iterating the set
-                for (Session c : ticked) {
+                for (Connection<?> c : ticked) {
                     if (!c.isClosing()) {
                         c.tick(now);
                     }
@@ -122,26 +122,17 @@ public final class Connections {
     }
 
     /** Called on the connection's loop once it is open; its event flushes then wait for the end of the turn. */
-    void add(Connection c) {
-        c.useFlusher(join(c).flusher);
-    }
-
-    /** Called on the session's loop once it is open. */
-    public void add(Session s) {
-        join(s);
-    }
-
-    private LoopConnections join(Session c) {
+    void add(Connection<?> c) {
         LoopConnections lc = loops.computeIfAbsent(c.eventLoop(), LoopConnections::new);
         lc.open.add(c);
         if (lc.sweep == null) {
             lc.sweep = lc.loop.scheduleAtFixedRate(lc, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
         }
-        return lc;
+        c.useFlusher(lc.flusher);
     }
 
     /** Called on the session's loop when it is gone. */
-    public void remove(Session c) {
+    void remove(Connection<?> c) {
         LoopConnections lc = loops.get(c.eventLoop());
         if (lc != null) {
             lc.open.remove(c);
@@ -169,7 +160,7 @@ public final class Connections {
             try {
                 lc.loop.execute(() -> {
                     long n = 0;
-                    for (Session s : lc.open) {
+                    for (Connection<?> s : lc.open) {
                         n += s.outboundBytes();
                     }
                     part.complete(n);
@@ -191,7 +182,7 @@ public final class Connections {
         for (LoopConnections lc : loops.values()) {
             try {
                 lc.loop.execute(() -> {
-                    for (Session s : lc.open) {
+                    for (Connection<?> s : lc.open) {
                         s.forceSync(topics);
                     }
                 });
@@ -224,7 +215,7 @@ public final class Connections {
             lc.sweep.cancel(false);
             lc.sweep = null;
         }
-        List<Session> all = new ArrayList<>(lc.open);
+        List<Connection<?>> all = new ArrayList<>(lc.open);
         if (all.isEmpty()) {
             done.complete(null);
             return;
@@ -232,7 +223,7 @@ public final class Connections {
         List<CompletableFuture<Void>> closed = new ArrayList<>(all.size());
         long step = all.size() > 1 ? spread.toNanos() / all.size() : 0;
         for (int i = 0; i < all.size(); i++) {
-            Session c = all.get(i);
+            Connection<?> c = all.get(i);
             CompletableFuture<Void> f = new CompletableFuture<>();
             closed.add(f);
             c.whenClosed(() -> f.complete(null));

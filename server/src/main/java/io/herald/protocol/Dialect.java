@@ -1,25 +1,32 @@
 package io.herald.protocol;
 
+import io.herald.auth.BearerTokens;
 import io.herald.hub.FrameRenderer;
 import io.herald.hub.Topic;
 import io.netty.buffer.ByteBuf;
-import io.herald.auth.BearerTokens;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
 
 /**
- * One WebSocket dialect (§4–§7) as a plug-in over the shared core: it turns client messages into commands
- * on its {@link Connection} and renders publications into its frames. Authentication, the hub, the broker,
- * back-pressure and heartbeats live in the core; a dialect never touches a socket directly.
+ * One dialect (§4–§7) as a plug-in over the shared core: it only translates, client messages into commands on its
+ * {@link Connection} and publications into its frames. Authentication, the hub, the broker, the outbound bound,
+ * idle and expiry live in the core; a dialect never sees a socket, a channel or a transport's bytes.
  *
  * <p>Every method runs on the connection's event loop, except {@link #render}, which the hub calls once per
- * publication on the publishing thread.
+ * publication on the publishing thread, and the upgrade checks, which run on the upgrading channel's loop.
+ *
+ * @param <S> the dialect's own state per connection ({@link #newState()}), typed: no casts, no attachments
  */
-public interface Dialect extends FrameRenderer {
+public interface Dialect<S> extends FrameRenderer {
 
     Endpoint endpoint();
+
+    /** A new connection's dialect state, or null for a dialect with none. */
+    default S newState() {
+        return null;
+    }
 
     /** §2: the token an upgrade carries, or null; by default the {@code Authorization} header, then {@code token}. */
     default String upgradeToken(HttpRequest request, QueryStringDecoder query) {
@@ -34,16 +41,6 @@ public interface Dialect extends FrameRenderer {
         return false;
     }
 
-    /**
-     * Serves a plain HTTP request on the dialect's path (Engine.IO long-polling, §7). Returns false when the
-     * dialect takes only WebSocket upgrades (the router then answers 400). The router releases {@code request}
-     * after this returns; a dialect that answers later copies what it needs first.
-     */
-    default boolean handleHttp(io.netty.channel.ChannelHandlerContext ctx, io.netty.handler.codec.http.FullHttpRequest request,
-                               QueryStringDecoder query) {
-        return false;
-    }
-
     /** The connection's parameter ({@link Connection#pathParameter()}): by default the route's path parameter. */
     default String connectionParameter(QueryStringDecoder query, String pathParameter) {
         return pathParameter;
@@ -55,10 +52,33 @@ public interface Dialect extends FrameRenderer {
     }
 
     /**
+     * The existing connection a WebSocket upgrade continues (Engine.IO's upgrade from long-polling, §7), or null for
+     * a new connection. The WebSocket is then a candidate transport: its messages go to {@link #onCandidateText}
+     * until the dialect {@linkplain Connection#switchTransport switches} the connection onto it.
+     */
+    default Connection<S> continues(QueryStringDecoder query) {
+        return null;
+    }
+
+    /** A candidate transport is open (see {@link #continues}). */
+    default void onCandidateOpen(Connection<S> connection, Transport candidate) {
+        candidate.close(Disconnect.NORMAL);
+    }
+
+    /** A text message on a candidate transport; the dialect must not release {@code utf8}. */
+    default void onCandidateText(Connection<S> connection, Transport candidate, ByteBuf utf8) {
+        candidate.fail(Disconnect.PROTOCOL_ERROR);
+    }
+
+    /** A candidate transport went away before the switch. */
+    default void onCandidateClosed(Connection<S> connection, Transport candidate) {
+    }
+
+    /**
      * Called on the connection's loop by the per-loop sweep (at most a second apart, see {@link Connections}), for
      * dialect heartbeats such as Engine.IO's server pings (§7). Must be cheap.
      */
-    default void tick(Connection connection, long nowNanos) {
+    default void tick(Connection<S> connection, long nowNanos) {
     }
 
     /**
@@ -66,19 +86,23 @@ public interface Dialect extends FrameRenderer {
      *
      * @return null to admit, else how to close
      */
-    default Disconnect admit(Connection connection) {
+    default Disconnect admit(Connection<S> connection) {
         return null;
     }
 
-    /** The connection is open and authenticated. */
-    void onOpen(Connection connection);
+    /** The connection is open and authenticated (or authenticating in band). */
+    void onOpen(Connection<S> connection);
 
     /** A complete text message; the dialect must not release {@code utf8}. */
-    void onText(Connection connection, ByteBuf utf8);
+    void onText(Connection<S> connection, ByteBuf utf8);
 
     /** A complete binary message; JSON endpoints close 1003 (§8.4). The dialect must not release {@code data}. */
-    default void onBinary(Connection connection, ByteBuf data) {
+    default void onBinary(Connection<S> connection, ByteBuf data) {
         connection.close(Disconnect.UNSUPPORTED_DATA);
+    }
+
+    /** The connection is over; its state's resources go. */
+    default void onClosed(Connection<S> connection) {
     }
 
     /**
@@ -88,8 +112,8 @@ public interface Dialect extends FrameRenderer {
     ByteBuf forceSync(Topic topic, ByteBufAllocator alloc);
 
     /** §8.4: a command over the rate limit was dropped; by default answered with a {@code rate_limited} error. */
-    default void onRateLimited(Connection connection) {
-        connection.send(Replies.error(connection.channel().alloc(), "rate_limited", null, null,
+    default void onRateLimited(Connection<S> connection) {
+        connection.send(Replies.error(connection.alloc(), "rate_limited", null, null,
                 "more than 50 commands per second"));
     }
 }

@@ -20,16 +20,18 @@ import java.io.IOException;
 import java.util.ArrayDeque;
 
 /**
- * The JSON dialect router: last inbound handler of a WebSocket connection, after the frame decoder, UTF-8
- * validator and frame aggregator. It answers control frames (RFC 6455 §5.5), applies the §8.4 command rate,
- * hands complete text messages to the connection's {@link Dialect}, and takes the connection out of the hub
- * and the registry when the channel goes. Releases every frame it reads.
+ * The inbound side of a {@link WebSocketTransport}, after the frame decoder, UTF-8 validator and frame aggregator:
+ * the JSON dialect router. It answers control frames (RFC 6455 §5.5), applies the §8.4 command rate and hands
+ * complete messages to the connection's {@link Dialect}, on the connection's loop (which is this channel's, except
+ * for a long-polling session that upgraded here from another loop). On a candidate transport (an Engine.IO upgrade
+ * not switched yet, §7) messages go to the dialect's candidate hooks instead. Releases every frame it reads.
  */
 public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
     private static final Logger log = LoggerFactory.getLogger(DialectHandler.class);
 
-    private final Connection connection;
-    private final ConnectionCore core;
+    private final Connection<?> connection;
+    private final WebSocketTransport transport;
+    private final boolean candidate;
     private boolean opened;
     private ChannelHandlerContext ctx;
     /**
@@ -40,12 +42,14 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
     /** Early frames kept at most; a client that sends more before the 101 is out is not a client (§8.4). */
     static final int MAX_EARLY = 16;
 
-    public DialectHandler(Connection connection, ConnectionCore core) {
+    /** {@code transport} carries {@code connection}, or is a candidate to (see {@link Dialect#continues}). */
+    public DialectHandler(Connection<?> connection, WebSocketTransport transport) {
         this.connection = connection;
-        this.core = core;
+        this.transport = transport;
+        this.candidate = connection.transport() != transport;
     }
 
-    public Connection connection() {
+    public Connection<?> connection() {
         return connection;
     }
 
@@ -59,15 +63,14 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
         dropEarly();
     }
 
-    /**
-     * Counts and registers the connection and lets the dialect greet it, then hands it the frames that came
-     * early. Called once the 101 is written.
-     */
+    /** Opens the connection (or the candidate), then hands it the frames that came early. Called once the 101 is written. */
     public void open() {
         opened = true;
-        core.stats().connectionOpened(connection.dialect().endpoint(), connection.subject());
-        core.connections().add(connection);
-        connection.dialect().onOpen(connection);
+        if (candidate) {
+            connection.execute(() -> candidateOpened(connection));
+        } else {
+            connection.open();
+        }
         ArrayDeque<WebSocketFrame> frames = early;
         early = null;
         if (frames != null) {
@@ -81,6 +84,10 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
         }
     }
 
+    private <S> void candidateOpened(Connection<S> c) {
+        c.dialect().onCandidateOpen(c, transport);
+    }
+
     private void dropEarly() {
         if (early != null) {
             early.forEach(WebSocketFrame::release);
@@ -90,50 +97,84 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
-        if (!opened && !connection.isClosing()) {
+        if (!opened && (candidate || !connection.isClosing())) {
             if (early != null && early.size() >= MAX_EARLY) {
                 dropEarly();
-                connection.fail(Disconnect.POLICY);
+                transport.fail(Disconnect.POLICY);
                 return;
             }
             (early == null ? early = new ArrayDeque<>(2) : early).add(frame.retain());
             return;
         }
+        if (connection.eventLoop().inEventLoop()) {
+            handle(connection, frame);
+        } else {
+            frame.retain();
+            connection.execute(() -> {
+                try {
+                    handle(connection, frame);
+                } finally {
+                    frame.release();
+                }
+            });
+        }
+    }
+
+    /** On the connection's loop. */
+    private <S> void handle(Connection<S> c, WebSocketFrame frame) {
         boolean command = frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame
                 || frame instanceof PingWebSocketFrame;
-        CommandRateLimiter.Verdict verdict = connection.received(command);
+        CommandRateLimiter.Verdict verdict = c.received(command);
         if (frame instanceof CloseWebSocketFrame close) {
-            onClose(ctx, close);
+            onClose(c, close);
             return;
         }
-        if (connection.isClosing()) {
+        if (c.transport() != transport) {
+            onCandidateFrame(c, frame);
+            return;
+        }
+        if (c.isClosing()) {
             return;
         }
         if (verdict == CommandRateLimiter.Verdict.CLOSE) {
-            connection.close(Disconnect.RATE_LIMITED);
+            c.close(Disconnect.RATE_LIMITED);
             return;
         }
         if (frame instanceof PingWebSocketFrame) {
             if (verdict == CommandRateLimiter.Verdict.ALLOW) {
-                connection.send(new PongWebSocketFrame(frame.content().retain()));
+                c.send(new PongWebSocketFrame(frame.content().retain()));
             }
         } else if (verdict == CommandRateLimiter.Verdict.LIMIT && command) {
-            connection.dialect().onRateLimited(connection);
+            c.dialect().onRateLimited(c);
         } else if (frame instanceof TextWebSocketFrame) {
-            connection.dialect().onText(connection, frame.content());
+            c.dialect().onText(c, frame.content());
         } else if (frame instanceof BinaryWebSocketFrame) {
-            connection.dialect().onBinary(connection, frame.content());
+            c.dialect().onBinary(c, frame.content());
         }
         // Pong frames need no answer; they count as traffic for §8.1.
     }
 
-    private void onClose(ChannelHandlerContext ctx, CloseWebSocketFrame close) {
-        if (connection.isClosing()) {
+    /** A frame on a transport the connection is not (or no longer) on: only text goes on, to the dialect. */
+    private <S> void onCandidateFrame(Connection<S> c, WebSocketFrame frame) {
+        if (!candidate || c.isClosing()) {
+            transport.close(Disconnect.NORMAL); // a transport the connection left, or a session that ended
+        } else if (frame instanceof TextWebSocketFrame) {
+            c.dialect().onCandidateText(c, transport, frame.content());
+        } else if (!(frame instanceof PongWebSocketFrame)) {
+            transport.fail(Disconnect.PROTOCOL_ERROR);
+        }
+    }
+
+    private void onClose(Connection<?> c, CloseWebSocketFrame close) {
+        if (transport.closeSent()) {
             ctx.close(); // the answer to our own close frame: handshake done
             return;
         }
-        connection.closingByPeer();
+        if (c.transport() == transport) {
+            c.closingByPeer();
+        }
         // RFC 6455 §5.5.1: echo the status code, then close the TCP connection.
+        transport.closeSent(true);
         int code = close.statusCode();
         CloseWebSocketFrame answer = code < 0 ? new CloseWebSocketFrame() : new CloseWebSocketFrame(code, null);
         ctx.writeAndFlush(answer).addListener(ChannelFutureListener.CLOSE);
@@ -142,26 +183,46 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         dropEarly();
-        connection.closingByPeer();
-        if (opened) {
-            opened = false;
-            core.connections().remove(connection);
-            core.stats().connectionClosed(connection.dialect().endpoint(), connection.subject());
+        if (candidate) {
+            connection.execute(() -> candidateClosed(connection));
         }
         ctx.fireChannelInactive();
+    }
+
+    private <S> void candidateClosed(Connection<S> c) {
+        if (c.transport() != transport) {
+            c.dialect().onCandidateClosed(c, transport);
+        }
+    }
+
+    /** Ends the connection with {@code why} if this transport carries it, else just this transport. */
+    private void end(Disconnect why, boolean fail) {
+        connection.execute(() -> {
+            if (connection.transport() != transport) {
+                if (fail) {
+                    transport.fail(why);
+                } else {
+                    transport.close(why);
+                }
+            } else if (fail) {
+                connection.fail(why);
+            } else {
+                connection.close(why);
+            }
+        });
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof TooLongFrameException) {
-            connection.close(Disconnect.TOO_BIG); // §8.4: fragments together over the limit
+            end(Disconnect.TOO_BIG, false); // §8.4: fragments together over the limit
         } else if (cause instanceof CorruptedWebSocketFrameException violation) {
             // RFC 6455 §7.1.7: fail the connection with our own short reason (§8.7), not Netty's.
             int code = violation.closeStatus().code();
-            connection.fail(code == 1007 ? Disconnect.INVALID_UTF8 : code == 1009 ? Disconnect.TOO_BIG
-                    : Disconnect.PROTOCOL_ERROR);
+            end(code == 1007 ? Disconnect.INVALID_UTF8 : code == 1009 ? Disconnect.TOO_BIG : Disconnect.PROTOCOL_ERROR,
+                    true);
         } else if (cause instanceof CorruptedFrameException) {
-            connection.fail(Disconnect.PROTOCOL_ERROR);
+            end(Disconnect.PROTOCOL_ERROR, true);
         } else if (cause instanceof IOException) {
             ctx.close(); // reset by peer and the like: nothing to tell anyone
         } else if (cause instanceof PrematureChannelClosureException) {
@@ -170,7 +231,7 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
             ctx.close();
         } else {
             log.warn("{} closing after an unexpected error", ctx.channel().id().asShortText(), cause);
-            connection.close(Disconnect.INTERNAL_ERROR);
+            end(Disconnect.INTERNAL_ERROR, false);
         }
     }
 }

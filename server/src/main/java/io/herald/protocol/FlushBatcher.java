@@ -13,7 +13,7 @@ import java.util.ArrayList;
  */
 final class FlushBatcher implements Runnable {
     private final SingleThreadEventLoop loop;
-    private ArrayList<Connection> pending = new ArrayList<>();
+    private ArrayList<Connection<?>> pending = new ArrayList<>();
     private boolean scheduled;
 
     private FlushBatcher(SingleThreadEventLoop loop) {
@@ -29,7 +29,7 @@ final class FlushBatcher implements Runnable {
         return loop instanceof SingleThreadIoEventLoop s ? new FlushBatcher(s) : null;
     }
 
-    void add(Connection c) {
+    void add(Connection<?> c) {
         pending.add(c);
         if (!scheduled) {
             scheduled = true;
@@ -40,7 +40,7 @@ final class FlushBatcher implements Runnable {
     @Override
     public void run() {
         scheduled = false;
-        ArrayList<Connection> due = pending;
+        ArrayList<Connection<?>> due = pending;
         pending = new ArrayList<>(due.size());
         for (int i = 0; i < due.size(); i++) {
             due.get(i).flushNow();

@@ -74,14 +74,14 @@ public final class TextFrames {
     }
 
     /**
-     * The payload of a frame made here (an unmasked single text frame), appended to {@code out} as UTF-8 text: how
-     * a transport that is not WebSocket (Engine.IO long-polling, §7) sends the same encoded-once event.
+     * The payload of a frame made here (an unmasked single text frame), as a slice of it (no copy): how a transport
+     * that is not WebSocket (Engine.IO long-polling, §7) sends the same encoded-once event.
      */
-    public static void appendPayload(ByteBuf frame, StringBuilder out) {
+    public static ByteBuf payload(ByteBuf frame) {
         int i = frame.readerIndex();
         int len = frame.getByte(i + 1) & 0x7F;
         int header = len == 126 ? 4 : len == 127 ? 10 : 2;
-        out.append(frame.toString(i + header, frame.readableBytes() - header, java.nio.charset.StandardCharsets.UTF_8));
+        return frame.slice(i + header, frame.readableBytes() - header);
     }
 
     static int headerLength(int payloadLength) {

@@ -17,10 +17,11 @@ package io.herald.transport;
  * instead of being lost. Leaving:
  * <pre>
  *   {@value #TLS} → {@value #WS_ENCODER} → {@value #WS_DECODER} → {@value #WS_UTF8} → {@value #WS_AGGREGATOR}
- *     → {@value #WS_DIALECT} → {@value #WS_BACKPRESSURE}
+ *     → {@value #WS_DIALECT} → {@value #WS_TRANSPORT}
  * </pre>
- * Event frames are written pre-encoded as {@code ByteBuf}s from {@value #WS_BACKPRESSURE}, which counts them,
- * and pass the WebSocket encoder untouched.
+ * Event frames are written pre-encoded as {@code ByteBuf}s from {@value #WS_TRANSPORT} (the connection's
+ * {@code WebSocketTransport}, which reports each one taken to the connection's §8.3 bound) and pass the WebSocket
+ * encoder untouched.
  */
 public final class HandlerNames {
     public static final String TLS = "tls";
@@ -37,7 +38,7 @@ public final class HandlerNames {
     public static final String WS_UTF8 = "ws-utf8";
     public static final String WS_AGGREGATOR = "ws-aggregator";
     public static final String WS_DIALECT = "ws-dialect";
-    public static final String WS_BACKPRESSURE = "ws-backpressure";
+    public static final String WS_TRANSPORT = "ws-transport";
 
     private HandlerNames() {
     }

@@ -9,6 +9,7 @@ import io.herald.auth.TokenVerifier;
 import io.herald.protocol.Connection;
 import io.herald.protocol.ConnectionCore;
 import io.herald.protocol.DialectHandler;
+import io.herald.protocol.WebSocketTransport;
 import io.herald.protocol.Disconnect;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -59,8 +60,6 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     private final OriginPolicy origins;
     private final int maxFrame;
     private final WebSocketDecoderConfig decoderConfig;
-    /** One listener for every admitted channel's close future, not a lambda per connection. */
-    private final ChannelFutureListener releaseAdmission;
 
     /** The connection cap (§1) is the registry's: {@link io.herald.protocol.Connections#tryAdmit()}. */
     public HttpRouter(Routes routes, TokenVerifier verifier, ConnectionCore core, OriginPolicy origins, int maxFrame) {
@@ -69,7 +68,6 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         this.core = core;
         this.origins = origins;
         this.maxFrame = maxFrame;
-        this.releaseAdmission = f -> core.connections().release();
         this.decoderConfig = WebSocketPipeline.decoderConfig(maxFrame);
     }
 
@@ -93,7 +91,9 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         if (match != null) {
             if (isUpgrade(req)) {
                 upgrade(ctx, req, query, match);
-            } else if (!match.dialect().handleHttp(ctx, req, query)) {
+            } else if (match.http() != null) {
+                serve(ctx, req, match.http());
+            } else {
                 respond(ctx, req, HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, "bad_request",
                         "expected a WebSocket upgrade"), true);
             }
@@ -105,10 +105,19 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                     "no such endpoint"), true);
             return;
         }
+        serve(ctx, req, endpoint);
+    }
+
+    /**
+     * Hands the request to its endpoint and writes the answer on this channel when it comes, with the request's
+     * keep-alive unless the answer says {@code Connection: close}. An answer still pending when the client goes (a
+     * long poll) is cancelled, so its endpoint can let go of it.
+     */
+    private void serve(ChannelHandlerContext ctx, FullHttpRequest req, HttpEndpoint endpoint) {
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         CompletionStage<FullHttpResponse> answer;
         try {
-            answer = endpoint.handle(req, ctx.alloc());
+            answer = endpoint.handle(req, ctx.alloc(), ctx.executor());
         } catch (RuntimeException e) {
             log.warn("{} {} failed: {}", ctx.channel().id().asShortText(), BearerTokens.redact(req.uri()),
                     e.getClass().getName());
@@ -117,8 +126,18 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             return;
         }
         boolean head = HttpMethod.HEAD.equals(req.method());
+        java.util.concurrent.CompletableFuture<FullHttpResponse> pending = answer.toCompletableFuture();
+        if (!pending.isDone()) {
+            ChannelFutureListener abandon = f -> pending.cancel(false);
+            ctx.channel().closeFuture().addListener(abandon);
+            pending.whenComplete((r, t) -> ctx.channel().closeFuture().removeListener(abandon));
+        }
         answer.whenComplete((response, failure) -> {
-            Runnable write = () -> respond(ctx, keepAlive, failure == null ? (head ? withoutBody(response) : response)
+            if (failure instanceof java.util.concurrent.CancellationException) {
+                return; // the client went first
+            }
+            Runnable write = () -> respond(ctx, keepAlive && (failure != null || !closes(response)),
+                    failure == null ? (head ? withoutBody(response) : response)
                     : HttpResponses.error(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error",
                     "internal error"));
             if (ctx.executor().inEventLoop()) {
@@ -127,6 +146,10 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                 ctx.executor().execute(write);
             }
         });
+    }
+
+    private static boolean closes(FullHttpResponse response) {
+        return response.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
     }
 
     /**
@@ -181,12 +204,22 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                     "origin not allowed"), false);
             return;
         }
+        Channel channel = ctx.channel();
+        WebSocketTransport transport = new WebSocketTransport(channel, core.policy().closeHandshake().toMillis());
+        Connection<?> continued = match.dialect().continues(query);
+        if (continued != null) {
+            // §7 Engine.IO upgrade: the WebSocket continues a long-polling session (the dialect checked it is the
+            // same user's); it takes no place of its own under the cap and carries the session once it switches.
+            DialectHandler handler = new DialectHandler(continued, transport);
+            WebSocketPipeline.install(channel.pipeline(), transport, handler, maxFrame);
+            handshake(ctx, req, handshaker, handler, null, null, null);
+            return;
+        }
         if (!core.connections().tryAdmit()) {
             respond(ctx, req, HttpResponses.error(ctx.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE, "at_capacity",
                     "too many connections, retry later"), false);
             return;
         }
-        ctx.channel().closeFuture().addListener(releaseAdmission);
         Principal verified = null;
         String refusal = null;
         try {
@@ -194,15 +227,39 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         } catch (InvalidTokenException e) {
             refusal = e.getMessage();
         }
-        Channel channel = ctx.channel();
-        String target = BearerTokens.redact(req.uri());
         long deadline = verified == null ? Long.MAX_VALUE : verifier.deadline(verified).toEpochMilli();
-        Connection connection = new Connection(channel, match.dialect(), verified, deadline,
-                match.dialect().connectionParameter(query, match.parameter()), core);
-        DialectHandler handler = new DialectHandler(connection, core);
+        Connection<?> connection = newConnection(transport, match.dialect(), verified, deadline,
+                match.dialect().connectionParameter(query, match.parameter()));
+        connection.admitted(); // given back when the connection ends, whatever happens to the handshake
+        DialectHandler handler = new DialectHandler(connection, transport);
         // The dialect's stages go in before the 101 (this router leaves the pipeline here): a frame the client
         // sent in the same write as its request reaches the dialect, which holds it until the connection opens.
-        WebSocketPipeline.install(channel.pipeline(), connection, handler, maxFrame);
+        WebSocketPipeline.install(channel.pipeline(), transport, handler, maxFrame);
+        Disconnect denied = verified == null
+                ? (match.dialect().authenticatesInBand() ? null : Disconnect.UNAUTHORIZED)
+                : admit(connection);
+        handshake(ctx, req, handshaker, handler, connection, denied, refusal);
+    }
+
+    private static <S> Connection<S> newConnection(WebSocketTransport t, io.herald.protocol.Dialect<S> dialect,
+                                                   Principal principal, long deadline, String parameter, ConnectionCore core) {
+        return new Connection<>(t, dialect, principal, deadline, parameter, core);
+    }
+
+    private <S> Connection<S> newConnection(WebSocketTransport t, io.herald.protocol.Dialect<S> dialect,
+                                            Principal principal, long deadline, String parameter) {
+        return newConnection(t, dialect, principal, deadline, parameter, core);
+    }
+
+    private static <S> Disconnect admit(Connection<S> c) {
+        return c.dialect().admit(c);
+    }
+
+    /** Writes the 101; then opens the connection, or closes it with {@code denied} (§4/§5: a close frame). */
+    private static void handshake(ChannelHandlerContext ctx, FullHttpRequest req, WebSocketServerHandshaker handshaker,
+                                  DialectHandler handler, Connection<?> connection, Disconnect denied, String why) {
+        Channel channel = ctx.channel();
+        String target = BearerTokens.redact(req.uri());
         ChannelFuture handshake;
         try {
             handshake = handshaker.handshake(channel, req);
@@ -213,11 +270,6 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                     "invalid WebSocket handshake")).addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        Principal principal = verified;
-        String why = refusal;
-        Disconnect denied = principal == null
-                ? (match.dialect().authenticatesInBand() ? null : Disconnect.UNAUTHORIZED)
-                : match.dialect().admit(connection);
         handshake.addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 channel.close();

@@ -18,25 +18,29 @@ public final class Routes {
     static final int UNROUTED_MAX_BODY = RouteSpec.SMALL_BODY;
 
     /** A dialect found for a path, with the path parameter when the route has one. */
-    public record DialectMatch(Dialect dialect, String parameter, RouteSpec spec) {
+    public record DialectMatch(Dialect<?> dialect, String parameter, RouteSpec spec, HttpEndpoint http) {
     }
 
-    private record Bound<T>(T target, RouteSpec spec) {
+    private record Bound<T>(T target, RouteSpec spec, HttpEndpoint http) {
     }
 
-    private final Map<String, Bound<Dialect>> exactDialects = new HashMap<>();
-    private final Map<String, Bound<Dialect>> prefixDialects = new HashMap<>();
+    private final Map<String, Bound<Dialect<?>>> exactDialects = new HashMap<>();
+    private final Map<String, Bound<Dialect<?>>> prefixDialects = new HashMap<>();
     private final Map<String, Bound<HttpEndpoint>> endpoints = new HashMap<>();
     private int largestBody = UNROUTED_MAX_BODY;
 
     /** A WebSocket-only dialect: {@link RouteSpec#WEBSOCKET}. */
-    public Routes dialect(String path, Dialect dialect) {
-        return dialect(path, dialect, RouteSpec.WEBSOCKET);
+    public Routes dialect(String path, Dialect<?> dialect) {
+        exactDialects.put(path, bind(dialect, RouteSpec.WEBSOCKET, null));
+        return this;
     }
 
-    /** A dialect that also answers plain HTTP on its path (Socket.IO long-polling, §7) under {@code spec}. */
-    public Routes dialect(String path, Dialect dialect, RouteSpec spec) {
-        exactDialects.put(path, bind(dialect, spec));
+    /**
+     * A dialect whose path also takes plain HTTP, answered by {@code http} (Socket.IO long-polling, §7) under
+     * {@code spec}.
+     */
+    public Routes dialect(String path, Dialect<?> dialect, RouteSpec spec, HttpEndpoint http) {
+        exactDialects.put(path, bind(dialect, spec, http));
         return this;
     }
 
@@ -44,31 +48,31 @@ public final class Routes {
      * A WebSocket-only dialect ({@link RouteSpec#WEBSOCKET}); {@code prefix} ends with '/', and the rest of the
      * path is the parameter (one segment, not empty).
      */
-    public Routes dialectWithParameter(String prefix, Dialect dialect) {
-        prefixDialects.put(prefix, bind(dialect, RouteSpec.WEBSOCKET));
+    public Routes dialectWithParameter(String prefix, Dialect<?> dialect) {
+        prefixDialects.put(prefix, bind(dialect, RouteSpec.WEBSOCKET, null));
         return this;
     }
 
     public Routes http(String path, HttpEndpoint endpoint, RouteSpec spec) {
-        endpoints.put(path, bind(endpoint, spec));
+        endpoints.put(path, bind(endpoint, spec, null));
         return this;
     }
 
-    private <T> Bound<T> bind(T target, RouteSpec spec) {
+    private <T> Bound<T> bind(T target, RouteSpec spec, HttpEndpoint http) {
         largestBody = Math.max(largestBody, spec.maxBody());
-        return new Bound<>(target, spec);
+        return new Bound<>(target, spec, http);
     }
 
     public DialectMatch dialectFor(String path) {
-        Bound<Dialect> d = exactDialects.get(path);
+        Bound<Dialect<?>> d = exactDialects.get(path);
         if (d != null) {
-            return new DialectMatch(d.target(), null, d.spec());
+            return new DialectMatch(d.target(), null, d.spec(), d.http());
         }
         int slash = path.lastIndexOf('/');
         if (slash >= 0 && slash < path.length() - 1) {
             d = prefixDialects.get(path.substring(0, slash + 1));
             if (d != null) {
-                return new DialectMatch(d.target(), path.substring(slash + 1), d.spec());
+                return new DialectMatch(d.target(), path.substring(slash + 1), d.spec(), d.http());
             }
         }
         return null;

@@ -1,6 +1,6 @@
 package io.herald.transport;
 
-import io.herald.protocol.Connection;
+import io.herald.protocol.WebSocketTransport;
 import io.herald.protocol.DialectHandler;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
@@ -34,7 +34,7 @@ public final class WebSocketPipeline {
      * with the WebSocket stages. Called before the handshake, so that frames right behind the request find them
      * (see {@link HandlerNames}); the handshaker then swaps the request decoder for the frame decoder.
      */
-    public static void install(ChannelPipeline p, Connection connection, DialectHandler handler, int maxMessage) {
+    public static void install(ChannelPipeline p, WebSocketTransport transport, DialectHandler handler, int maxMessage) {
         for (String http : new String[] {HandlerNames.HTTP_METHOD_GATE, HandlerNames.HTTP_TIMEOUT, HandlerNames.HTTP_AGGREGATOR}) {
             if (p.get(http) != null) {
                 p.remove(http);
@@ -43,6 +43,6 @@ public final class WebSocketPipeline {
         p.replace(HandlerNames.HTTP_ROUTER, HandlerNames.WS_DIALECT, handler);
         p.addBefore(HandlerNames.WS_DIALECT, HandlerNames.WS_UTF8, new Utf8FrameValidator(false));
         p.addBefore(HandlerNames.WS_DIALECT, HandlerNames.WS_AGGREGATOR, new WebSocketFrameAggregator(maxMessage));
-        p.addLast(HandlerNames.WS_BACKPRESSURE, connection.backPressure());
+        p.addLast(HandlerNames.WS_TRANSPORT, transport);
     }
 }

@@ -13,6 +13,7 @@ import io.herald.protocol.ConnectionPolicy;
 import io.herald.protocol.Connections;
 import io.herald.protocol.Dialect;
 import io.herald.protocol.DialectHandler;
+import io.herald.protocol.WebSocketTransport;
 import io.herald.protocol.Endpoint;
 import io.herald.protocol.TextFrames;
 import io.herald.transport.HandlerNames;
@@ -71,12 +72,12 @@ public final class AutobahnEchoServer {
 
         @Override
         public void onText(Connection c, ByteBuf utf8) {
-            c.send(TextFrames.text(c.channel().alloc(), ByteBufUtil.getBytes(utf8)));
+            c.send(TextFrames.text(c.alloc(), ByteBufUtil.getBytes(utf8)));
         }
 
         @Override
         public void onBinary(Connection c, ByteBuf data) {
-            c.channel().writeAndFlush(new BinaryWebSocketFrame(data.retain()));
+            c.send(new BinaryWebSocketFrame(data.retain()));
         }
 
         @Override
@@ -113,9 +114,10 @@ public final class AutobahnEchoServer {
                     f.channel().close();
                     return;
                 }
-                Connection c = new Connection(f.channel(), echo, anyone, Long.MAX_VALUE, null, core);
-                DialectHandler handler = new DialectHandler(c, core);
-                WebSocketPipeline.install(f.channel().pipeline(), c, handler, MAX_MESSAGE);
+                WebSocketTransport t = new WebSocketTransport(f.channel(), 2_000);
+                Connection c = new Connection(t, echo, anyone, Long.MAX_VALUE, null, core);
+                DialectHandler handler = new DialectHandler(c, t);
+                WebSocketPipeline.install(f.channel().pipeline(), t, handler, MAX_MESSAGE);
                 handler.open();
             });
         }

@@ -99,10 +99,11 @@ class FlushBatcherTest {
     }
 
     Connection open(Channel ch, boolean registered) throws Exception {
-        Connection c = new Connection(ch, new RealtimeDialect(EmbeddedConnection.CLOCK),
+        WebSocketTransport t = new WebSocketTransport(ch, 2_000);
+        Connection c = new Connection(t, new RealtimeDialect(EmbeddedConnection.CLOCK),
                 EmbeddedConnection.principal("alice", Set.of(), Set.of()), Long.MAX_VALUE, null, core);
         ch.eventLoop().submit(() -> {
-            ch.pipeline().addLast(c.backPressure());
+            ch.pipeline().addLast(t);
             if (registered) {
                 connections.add(c);
             }

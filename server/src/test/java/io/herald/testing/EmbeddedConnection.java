@@ -11,6 +11,7 @@ import io.herald.protocol.ConnectionPolicy;
 import io.herald.protocol.Connections;
 import io.herald.protocol.Dialect;
 import io.herald.protocol.DialectHandler;
+import io.herald.protocol.WebSocketTransport;
 import io.herald.protocol.Endpoint;
 import io.herald.protocol.realtime.RealtimeDialect;
 import io.herald.protocol.sync.SyncDialect;
@@ -49,6 +50,7 @@ public final class EmbeddedConnection implements AutoCloseable {
     public final EmbeddedChannel channel;
     public final Connection connection;
     public final DialectHandler handler;
+    public final WebSocketTransport transport;
 
     public EmbeddedConnection(Dialect dialect, Principal principal, String pathParameter) {
         this(dialect, principal, pathParameter, POLICY);
@@ -86,10 +88,11 @@ public final class EmbeddedConnection implements AutoCloseable {
         channel = new EmbeddedChannel();
         connections = new Connections(policy.idleTimeout(), CLOCK);
         ConnectionCore core = new ConnectionCore(hub, stats, connections, policy);
-        connection = new Connection(channel, dialect, principal, Long.MAX_VALUE, pathParameter, core);
-        handler = new DialectHandler(connection, core);
+        transport = new WebSocketTransport(channel, policy.closeHandshake().toMillis());
+        connection = new Connection(transport, dialect, principal, Long.MAX_VALUE, pathParameter, core);
+        handler = new DialectHandler(connection, transport);
         channel.pipeline().addLast(handler);
-        channel.pipeline().addLast(connection.backPressure());
+        channel.pipeline().addLast(transport);
         if (open) {
             handler.open();
         }

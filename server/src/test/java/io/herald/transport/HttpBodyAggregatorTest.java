@@ -28,7 +28,7 @@ class HttpBodyAggregatorTest extends HttpStageTest {
             .http("/small", HealthApi.live(), RouteSpec.of(RouteSpec.SMALL_BODY, HttpMethod.POST))
             .http("/upload", HealthApi.live(), RouteSpec.of(UPLOAD, HttpMethod.POST))
             .dialect("/polling", new SyncDialect(), RouteSpec.of(POLLING, HttpMethod.GET, HttpMethod.POST)
-                    .whenTooLarge(target -> tooLarge.add(target)));
+                    .whenTooLarge(target -> tooLarge.add(target)), null);
     final EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(), new HttpBodyAggregator(routes));
 
     @Override

@@ -22,7 +22,7 @@ class HttpMethodGateTest extends HttpStageTest {
             .http("/healthz", HealthApi.live(), RouteSpec.of(RouteSpec.SMALL_BODY, HttpMethod.GET, HttpMethod.HEAD))
             .dialect("/ws", new SyncDialect())
             .dialect("/polling", new SyncDialect(),
-                    RouteSpec.of(1000, HttpMethod.GET, HttpMethod.POST, HttpMethod.OPTIONS));
+                    RouteSpec.of(1000, HttpMethod.GET, HttpMethod.POST, HttpMethod.OPTIONS), null);
     final EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(), new HttpMethodGate(routes),
             new HttpBodyAggregator(routes));
 

@@ -126,7 +126,7 @@ class HttpRouterTest {
         assertNull(ch.pipeline().get(HandlerNames.HTTP_METHOD_GATE), "the whole HTTP stage goes");
         assertInstanceOf(DialectHandler.class, ch.pipeline().get(HandlerNames.WS_DIALECT));
         assertEquals(List.of(HandlerNames.WS_ENCODER, HandlerNames.WS_DECODER, HandlerNames.WS_UTF8,
-                HandlerNames.WS_AGGREGATOR, HandlerNames.WS_DIALECT, HandlerNames.WS_BACKPRESSURE),
+                HandlerNames.WS_AGGREGATOR, HandlerNames.WS_DIALECT, HandlerNames.WS_TRANSPORT),
                 ch.pipeline().names().subList(0, 6));
         Object connected = nextFrame();
         assertTrue(connected.toString().contains("TextWebSocketFrame"), String.valueOf(connected));

@@ -28,7 +28,7 @@ import java.util.List;
  * ({@link ChannelPermissions}); {@code refresh} swaps the token for a newer one of the same user, which
  * extends the connection past the old {@code exp} (§8.2) and replaces its permissions.
  */
-public final class ChannelsDialect implements Dialect {
+public final class ChannelsDialect implements Dialect<Void> {
     /** §6: at most this many subscriptions per connection. */
     public static final int MAX_SUBSCRIPTIONS = 1000;
 
@@ -52,9 +52,9 @@ public final class ChannelsDialect implements Dialect {
     }
 
     @Override
-    public void onOpen(Connection c) {
+    public void onOpen(Connection<Void> c) {
         Principal p = c.principal();
-        c.send(TextFrames.json(c.channel().alloc(), g -> {
+        c.send(TextFrames.json(c.alloc(), g -> {
             g.writeStartObject();
             g.writeStringField("type", "connected");
             g.writeObjectFieldStart("data");
@@ -66,7 +66,7 @@ public final class ChannelsDialect implements Dialect {
     }
 
     @Override
-    public void onText(Connection c, ByteBuf utf8) {
+    public void onText(Connection<Void> c, ByteBuf utf8) {
         Command cmd;
         try {
             cmd = Command.parse(utf8);
@@ -89,7 +89,7 @@ public final class ChannelsDialect implements Dialect {
         }
     }
 
-    private void subscribe(Connection c, String id, String channel) {
+    private void subscribe(Connection<Void> c, String id, String channel) {
         if (channel == null) {
             error(c, id, "invalid_request", "missing data.channel");
             return;
@@ -116,7 +116,7 @@ public final class ChannelsDialect implements Dialect {
         }));
     }
 
-    private void unsubscribe(Connection c, String id, String channel) {
+    private void unsubscribe(Connection<Void> c, String id, String channel) {
         if (channel == null) {
             error(c, id, "invalid_request", "missing data.channel");
             return;
@@ -136,7 +136,7 @@ public final class ChannelsDialect implements Dialect {
      * no longer grants end with {@code unsubscribed}. Another user's token closes 4401. A token that does not
      * verify is refused with {@code unauthorized} and the connection keeps its current token.
      */
-    private void refresh(Connection c, String id, String token) {
+    private void refresh(Connection<Void> c, String id, String token) {
         if (token == null) {
             error(c, id, "invalid_request", "missing data.token");
             return;
@@ -154,7 +154,7 @@ public final class ChannelsDialect implements Dialect {
             return;
         }
         c.refresh(next, verifier.deadline(next).toEpochMilli());
-        c.send(frame(c.channel().alloc(), "refreshed", id, g -> g.writeStringField("expires_at", Replies.timestamp(next.expiresAt()))));
+        c.send(frame(c.alloc(), "refreshed", id, g -> g.writeStringField("expires_at", Replies.timestamp(next.expiresAt()))));
         List<Topic> revoked = new ArrayList<>();
         for (String name : c.topics()) {
             Topic t = Topic.parse(name);
@@ -169,8 +169,8 @@ public final class ChannelsDialect implements Dialect {
     }
 
     /** {@code {"type":T,"id":ID,"data":{"channel":C}}}, or {@code "data":{}} when {@code channel} is null. */
-    private static void reply(Connection c, String id, String type, String channel) {
-        c.send(frame(c.channel().alloc(), type, id, g -> {
+    private static void reply(Connection<Void> c, String id, String type, String channel) {
+        c.send(frame(c.alloc(), type, id, g -> {
             if (channel != null) {
                 g.writeStringField("channel", channel);
             }
@@ -178,8 +178,8 @@ public final class ChannelsDialect implements Dialect {
     }
 
     /** §6 errors: {@code {"type":"error","id":ID,"data":{"code":...,"message":...}}}; the id only when the command had one. */
-    private static void error(Connection c, String id, String code, String message) {
-        c.send(error(c.channel().alloc(), id, code, message));
+    private static void error(Connection<Void> c, String id, String code, String message) {
+        c.send(error(c.alloc(), id, code, message));
     }
 
     private static ByteBuf error(ByteBufAllocator alloc, String id, String code, String message) {
@@ -209,8 +209,8 @@ public final class ChannelsDialect implements Dialect {
     }
 
     @Override
-    public void onRateLimited(Connection c) {
-        c.send(error(c.channel().alloc(), null, "rate_limited", "more than 50 commands per second"));
+    public void onRateLimited(Connection<Void> c) {
+        c.send(error(c.alloc(), null, "rate_limited", "more than 50 commands per second"));
     }
 
     /** §8.3: {@code {"type":"force_sync","channel":"c"}} for a channel whose events were lost. */

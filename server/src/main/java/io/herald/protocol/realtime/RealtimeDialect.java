@@ -20,7 +20,7 @@ import java.time.Clock;
  * subscribes each share on request when the token allows it, and always listens to the user's own
  * {@code user:{sub}} topic and {@code broadcast}.
  */
-public final class RealtimeDialect implements Dialect {
+public final class RealtimeDialect implements Dialect<Void> {
     private static final SerializedString TYPE = new SerializedString("type");
     private static final SerializedString SHARE_ID = new SerializedString("share_id");
     private static final SerializedString DATA = new SerializedString("data");
@@ -37,9 +37,9 @@ public final class RealtimeDialect implements Dialect {
     }
 
     @Override
-    public void onOpen(Connection c) {
+    public void onOpen(Connection<Void> c) {
         String user = c.principal().subject();
-        c.send(TextFrames.json(c.channel().alloc(), g -> {
+        c.send(TextFrames.json(c.alloc(), g -> {
             g.writeStartObject();
             g.writeStringField("type", "connected");
             g.writeStringField("user_id", user);
@@ -53,8 +53,8 @@ public final class RealtimeDialect implements Dialect {
     }
 
     @Override
-    public void onText(Connection c, ByteBuf utf8) {
-        ByteBufAllocator alloc = c.channel().alloc();
+    public void onText(Connection<Void> c, ByteBuf utf8) {
+        ByteBufAllocator alloc = c.alloc();
         Command cmd;
         try {
             cmd = Command.parse(utf8);
@@ -82,8 +82,8 @@ public final class RealtimeDialect implements Dialect {
         }
     }
 
-    private void subscribe(Connection c, String shareId) {
-        ByteBufAllocator alloc = c.channel().alloc();
+    private void subscribe(Connection<Void> c, String shareId) {
+        ByteBufAllocator alloc = c.alloc();
         if (shareId == null) {
             c.send(Replies.error(alloc, "invalid_request", null, null, "missing share_id"));
             return;
@@ -99,15 +99,15 @@ public final class RealtimeDialect implements Dialect {
         Topic topic = Topic.share(shareId);
         c.subscribe(topic).whenComplete((ok, failure) -> c.execute(() -> {
             if (failure != null) {
-                c.send(Replies.error(c.channel().alloc(), "internal_error", "share_id", shareId, "subscription failed, retry"));
+                c.send(Replies.error(c.alloc(), "internal_error", "share_id", shareId, "subscription failed, retry"));
             } else if (c.isSubscribed(topic)) { // not when an unsubscribe overtook the confirmation
-                c.send(shareReply(c.channel().alloc(), "subscribed", shareId));
+                c.send(shareReply(c.alloc(), "subscribed", shareId));
             }
         }));
     }
 
-    private void unsubscribe(Connection c, String shareId) {
-        ByteBufAllocator alloc = c.channel().alloc();
+    private void unsubscribe(Connection<Void> c, String shareId) {
+        ByteBufAllocator alloc = c.alloc();
         if (shareId == null) {
             c.send(Replies.error(alloc, "invalid_request", null, null, "missing share_id"));
             return;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import io.herald.broker.Broker;
-import io.netty.channel.ChannelHandlerContext;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -39,16 +39,16 @@ final class PollingRelay {
     /** A forwarded poll may be held until the owner's next ping, then the answer has to come back. */
     private static final long EXTRA_WAIT_MILLIS = 5_000;
 
-    private final PollingTransport transport;
+    private final PollingEndpoint transport;
     private final String tag;
     private final AtomicLong ids = new AtomicLong();
     private final ConcurrentHashMap<Long, Pending> pending = new ConcurrentHashMap<>();
     private volatile Broker broker;
 
-    private record Pending(PollingSession.Reply reply, ScheduledFuture<?> timeout) {
+    private record Pending(PollingTransport.Reply reply, ScheduledFuture<?> timeout) {
     }
 
-    PollingRelay(PollingTransport transport) {
+    PollingRelay(PollingEndpoint transport) {
         this.transport = transport;
         byte[] b = new byte[6];
         new SecureRandom().nextBytes(b);
@@ -83,29 +83,23 @@ final class PollingRelay {
      * {@code origin} is the browser origin the caller allowed (for CORS), or null; {@code requester} the user the
      * request's credentials verified as, or null, for the owner to refuse another user's request (§7).
      */
-    boolean forward(ChannelHandlerContext ctx, FullHttpRequest req, String sid, boolean keepAlive, String origin,
+    boolean forward(EventExecutor loop, PollingTransport.Reply reply, String sid, boolean post, String body,
                     String requester) {
         Broker b = broker;
         if (b == null || sid.length() <= TAG_LENGTH || sid.charAt(TAG_LENGTH) != '.' || sid.startsWith(tag())) {
             return false;
         }
-        boolean post = HttpMethod.POST.equals(req.method());
-        if (!post && !HttpMethod.GET.equals(req.method())) {
-            return false;
-        }
         String target = sid.substring(0, TAG_LENGTH);
         long id = ids.incrementAndGet();
-        PollingSession.Reply reply = PollingSession.local(ctx, keepAlive, origin);
         long wait = post ? EXTRA_WAIT_MILLIS
                 : transport.settings().pingInterval().toMillis() + transport.settings().pingTimeout().toMillis() + EXTRA_WAIT_MILLIS;
-        ScheduledFuture<?> timeout = ctx.executor().schedule(() -> {
+        ScheduledFuture<?> timeout = loop.schedule(() -> {
             Pending p = pending.remove(id);
             if (p != null) {
                 p.reply().error(EngineIo.BAD_REQUEST); // the owner is gone or cut off
             }
         }, wait, TimeUnit.MILLISECONDS);
         pending.put(id, new Pending(reply, timeout));
-        String body = post ? req.content().toString(StandardCharsets.UTF_8) : null;
         b.relay(target, json(g -> {
             g.writeNumberField("q", id);
             g.writeStringField("from", tag);
@@ -186,7 +180,7 @@ final class PollingRelay {
 
     /** Serves a forwarded request on the local session; the answer goes back to {@code from}. */
     private void serve(long id, String from, String sid, boolean post, String body, String requester) {
-        PollingSession.Reply reply = new PollingSession.Reply() {
+        PollingTransport.Reply reply = new PollingTransport.Reply() {
             @Override
             public void ok(String b) {
                 answer("ok", b, 0);
@@ -221,16 +215,11 @@ final class PollingRelay {
                 }
             }
         };
-        PollingSession s = transport.get(sid);
-        if (s == null) {
+        var c = transport.get(sid);
+        if (c == null) {
             reply.error(EngineIo.UNKNOWN_SID);
-        } else if (!PollingTransport.sameUser(s, requester)) {
-            reply.error(EngineIo.FORBIDDEN); // §7: another user's credentials, whichever instance they came through
-        } else if (post) {
-            String b = body == null ? "" : body;
-            s.execute(() -> s.post(reply, b));
         } else {
-            s.execute(() -> s.poll(reply));
+            transport.serve(c, requester, post, post ? (body == null ? "" : body) : null, reply);
         }
     }
 

@@ -1,209 +1,366 @@
 package io.herald.protocol.socketio;
 
-import io.herald.auth.InvalidTokenException;
-import io.herald.auth.Principal;
-import io.herald.api.HttpResponses;
-import io.herald.auth.TokenVerifier;
-import io.herald.protocol.ConnectionCore;
 import io.herald.protocol.Disconnect;
-import io.herald.transport.OriginPolicy;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.QueryStringDecoder;
+import io.herald.protocol.Outbound;
+import io.herald.protocol.Transport;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Engine.IO v4 HTTP long-polling (§7): the handshake ({@code GET ?EIO=4&transport=polling}), then
- * {@code GET}/{@code POST ...&sid=} on the session, which may live on another event loop than the request's
- * channel. Errors are the reference server's: 400 with {@code {"code","message"}}.
+ * Engine.IO v4 HTTP long-polling as a {@link Transport} (§7): frames the connection writes wait in a typed queue
+ * until the client's next {@code GET}, which is held open until there is something to send; the client's packets
+ * come by {@code POST}. It only moves bytes: the connection it carries applies §8 (the outbound bound counts this
+ * queue, and a client that keeps posting while not polling ends as a slow consumer, since there is no stream to stop
+ * reading). Confined to the connection's loop; requests from other channels hop onto it ({@link PollingEndpoint}).
  */
-final class PollingTransport {
-    private final ConcurrentHashMap<String, PollingSession> sessions = new ConcurrentHashMap<>();
+final class PollingTransport implements Transport {
     /**
-     * Sessions the client closed (packet {@code 1}) in the last moment: a poll that was already on its way when the
-     * close overtook it on another connection still ends with a noop, as if it had arrived first, not a 400.
+     * Where the answer to one polling request goes: the request's own channel, or (Redis relay, §7 without sticky
+     * sessions) another instance that forwarded it.
      */
-    private final ConcurrentHashMap<String, Long> closedByClient = new ConcurrentHashMap<>();
-    private static final long CLOSE_GRACE_NANOS = 200_000_000L;
-    private final SocketIoDialect dialect;
-    private final TokenVerifier verifier;
-    private volatile ConnectionCore core;
-    private final PollingRelay relay = new PollingRelay(this);
+    interface Reply {
+        void ok(String body);
 
-    private final OriginPolicy origins;
+        /** 200 and the connection closes (a final answer such as a noop or close packet). */
+        void okAndClose(String body);
 
-    PollingTransport(SocketIoDialect dialect, TokenVerifier verifier, OriginPolicy origins) {
-        this.dialect = dialect;
-        this.verifier = verifier;
-        this.origins = origins;
+        /** The reference's 400 with an Engine.IO error code; the connection closes. */
+        void error(int engineIoCode);
+
+        /** Runs {@code r} if the request goes away unanswered (its connection closed). */
+        void onAbandoned(Runnable r);
     }
 
-    void useCore(ConnectionCore core) {
-        this.core = core;
+    /** What the transport needs of the endpoint that made it and of the Socket.IO logic above it. */
+    interface Host {
+        /** The session's sid is no longer served: requests for it get 400 from now on. */
+        void forget(String sid, PollingTransport t);
+
+        /** The client closed (packet {@code 1}) with no poll waiting: a poll on its way gets a noop, not a 400. */
+        void closedByClient(String sid);
+
+        /** How long an ending session's last packets wait for a poll: pingInterval + pingTimeout. */
+        Duration linger();
     }
 
-    /** With a broker that relays (Redis), requests for other instances' sessions are forwarded there. */
-    void useRelay(io.herald.broker.Broker broker) {
-        relay.open(broker);
+    private final EventExecutor loop;
+    private final ByteBufAllocator alloc;
+    private final Host host;
+    /** The session id, once the endpoint serves it; then every POST's packets go to {@link #packets}. */
+    String sid;
+    private java.util.function.Consumer<String> packets;
+    private final ArrayDeque<Outbound> queue = new ArrayDeque<>();
+    private Owner owner;
+    private Reply pendingGet;
+    /** Over: no more requests, nothing queued. */
+    private boolean ended;
+    /** Ending once the queue is polled (the last word, such as {@code 44} or {@code force_sync}, still goes out). */
+    private boolean lingering;
+    /** The connection's bound stopped reading: a POST now ends the session as a slow consumer (§8.3). */
+    private boolean paused;
+    private boolean noopScheduled;
+    /** A WebSocket probe succeeded: polls are answered at once (a noop when idle) so the client can upgrade. */
+    private boolean upgrading;
+    private ScheduledFuture<?> lingerTimer;
+
+    PollingTransport(EventExecutor loop, ByteBufAllocator alloc, Host host) {
+        this.loop = loop;
+        this.alloc = alloc;
+        this.host = host;
     }
 
-    PollingSession get(String sid) {
-        return sid == null ? null : sessions.get(sid);
+    /** Serves requests for {@code sid}; each packet the client posts goes to {@code packets}, in order. */
+    void serve(String sid, java.util.function.Consumer<String> packets) {
+        this.sid = sid;
+        this.packets = packets;
     }
 
-    void remove(String sid, PollingSession s) {
-        sessions.remove(sid, s);
+    @Override
+    public EventExecutor eventLoop() {
+        return loop;
     }
 
-    void closedByClient(String sid) {
-        long now = System.nanoTime();
-        closedByClient.values().removeIf(t -> now - t > CLOSE_GRACE_NANOS);
-        closedByClient.put(sid, now);
+    @Override
+    public ByteBufAllocator alloc() {
+        return alloc;
     }
 
-    void forgetClosed(String sid) {
-        closedByClient.remove(sid);
+    @Override
+    public void bind(Owner owner) {
+        this.owner = owner;
     }
 
-    SocketIoSettings settings() {
-        return dialect.settings();
+    @Override
+    public boolean isOpen() {
+        return !ended && !lingering;
     }
 
-    void handle(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query) {
-        // §7/§8.5: a browser origin that is not allowed gets 403; an allowed one gets CORS answers.
-        String origin = req.headers().get(HttpHeaderNames.ORIGIN);
-        if (origin != null && !origins.allows(req)) {
-            refuse(ctx, EngineIo.FORBIDDEN, null);
+    @Override
+    public void writeEvent(String topic, ByteBuf frame) {
+        queue.add(new Outbound.Event(topic, frame));
+    }
+
+    @Override
+    public void write(Outbound reply) {
+        if (reply instanceof Outbound.Control) {
+            int bytes = reply.bytes();
+            reply.release(); // WebSocket control frames have no place on long-polling
+            taken(reply.kind(), bytes);
             return;
         }
-        if (HttpMethod.OPTIONS.equals(req.method())) {
-            ctx.writeAndFlush(EngineIo.preflight(origin, req.headers().get(HttpHeaderNames.ACCESS_CONTROL_REQUEST_HEADERS)))
-                    .addListener(ChannelFutureListener.CLOSE);
+        queue.add(reply);
+    }
+
+    private void taken(Outbound.Kind kind, int bytes) {
+        if (owner != null) {
+            owner.taken(kind, bytes);
+        }
+    }
+
+    @Override
+    public boolean pauseReads(boolean paused) {
+        this.paused = paused;
+        return true;
+    }
+
+    /** The queue's payload bytes, until the next poll takes them. */
+    @Override
+    public long pendingBytes() {
+        long n = 0;
+        for (Outbound o : queue) {
+            n += payloadLength(o);
+        }
+        return n;
+    }
+
+    private static int payloadLength(Outbound o) {
+        return o instanceof Outbound.Text f ? f.payload().readableBytes() : 0;
+    }
+
+    // --- requests, on the connection's loop ---
+
+    /** A GET: answered now when something waits, else held until something does. Two at once end the session. */
+    void poll(Reply reply) {
+        if (ended) {
+            host.forget(sid, this); // this was the poll on its way; the next request gets 400
+            reply.okAndClose("6");
             return;
         }
-        List<String> eio = query.parameters().get("EIO");
-        if (eio == null || !"4".equals(eio.get(0))) {
-            refuse(ctx, EngineIo.UNSUPPORTED_PROTOCOL_VERSION, origin);
+        if (pendingGet != null) {
+            Reply other = pendingGet;
+            pendingGet = null;
+            other.okAndClose("1");
+            reply.error(EngineIo.BAD_REQUEST);
+            fail(Disconnect.PROTOCOL_ERROR); // "overlap from client", as the reference says
             return;
         }
-        List<String> transport = query.parameters().get("transport");
-        if (transport == null || !"polling".equals(transport.get(0))) {
-            refuse(ctx, EngineIo.UNKNOWN_TRANSPORT, origin);
+        pendingGet = reply;
+        reply.onAbandoned(() -> loop.execute(() -> {
+            if (pendingGet == reply) {
+                pendingGet = null;
+            }
+        }));
+        flush();
+    }
+
+    /**
+     * A POST's packets, in order; answered {@code ok}, or 400 (and the session ends) when one is malformed. The
+     * body is checked whole first, then each packet handled as it is cut out: a body of many small packets never
+     * becomes a list of them. Past the connection's reply bound (§8.3) the rest is not read: the session ends as a
+     * slow consumer, since a client that posts and does not poll cannot be paused.
+     */
+    void post(Reply reply, String body) {
+        if (ended || lingering) {
+            reply.error(EngineIo.UNKNOWN_SID); // an ending session takes no more packets
             return;
         }
-        boolean keepAlive = HttpUtil.isKeepAlive(req);
-        List<String> sidParam = query.parameters().get("sid");
-        if (sidParam == null) {
-            if (!HttpMethod.GET.equals(req.method())) {
-                refuse(ctx, EngineIo.BAD_HANDSHAKE_METHOD, origin);
+        if (paused) {
+            reply.error(EngineIo.BAD_REQUEST);
+            slowConsumer();
+            return;
+        }
+        for (int start = 0; start <= body.length(); ) {
+            int end = packetEnd(body, start);
+            if (end == start || "0123456b".indexOf(body.charAt(start)) < 0) {
+                reply.error(EngineIo.BAD_REQUEST);
+                fail(Disconnect.PROTOCOL_ERROR);
                 return;
             }
-            handshake(ctx, req, query, keepAlive, origin);
-            return;
+            start = end + 1;
         }
-        String sid = sidParam.get(0);
-        boolean post = HttpMethod.POST.equals(req.method());
-        if (!post && !HttpMethod.GET.equals(req.method())) {
-            refuse(ctx, EngineIo.BAD_REQUEST, origin);
-            return;
-        }
-        PollingSession s = sessions.get(sid); // a body over maxPayload never gets here: see bodyTooLarge
-        if (s == null && relay.forward(ctx, req, sid, keepAlive, origin, requester(req, query))) {
-            return; // another instance's session: the relay answers (§7 without sticky sessions)
-        }
-        if (s == null) {
-            Long closedAt = closedByClient.remove(sid);
-            if (closedAt != null && System.nanoTime() - closedAt < CLOSE_GRACE_NANOS && !post) {
-                PollingSession.respond(ctx, false, "6", origin);
+        reply.ok("ok");
+        for (int start = 0; start <= body.length() && !ended && !lingering; ) {
+            if (paused) {
+                slowConsumer();
                 return;
             }
-            refuse(ctx, EngineIo.UNKNOWN_SID, origin);
-            return;
+            int end = packetEnd(body, start);
+            packets.accept(body.substring(start, end));
+            start = end + 1;
         }
-        if (!sameUser(s, requester(req, query))) {
-            refuse(ctx, EngineIo.FORBIDDEN, origin); // §7: credentials of another user than the session's
-            return;
-        }
-        PollingSession.Reply reply = PollingSession.local(ctx, keepAlive, origin);
-        if (post) {
-            String body = req.content().toString(StandardCharsets.UTF_8); // copied: the router releases req
-            s.execute(() -> s.post(reply, body));
+    }
+
+    private void slowConsumer() {
+        if (owner != null) {
+            owner.overrun();
         } else {
-            s.execute(() -> s.poll(reply));
+            fail(Disconnect.SLOW_CONSUMER);
         }
     }
 
-    /**
-     * §7: a POST over maxPayload, refused 413 by its route's body bound before it was read, ends its session
-     * (a local one; another instance's session learns nothing of a request that was never forwarded).
-     */
-    void bodyTooLarge(String uri) {
-        List<String> sid;
-        try {
-            sid = new QueryStringDecoder(uri).parameters().get("sid");
-        } catch (IllegalArgumentException e) {
+    private static int packetEnd(String body, int start) {
+        int end = body.indexOf(EngineIo.SEPARATOR, start);
+        return end < 0 ? body.length() : end;
+    }
+
+    /** The client probed a WebSocket (§7 upgrade): polls end with a noop from now on. */
+    void probed() {
+        upgrading = true;
+        flush();
+    }
+
+    /** The probing WebSocket went away before the upgrade: polling goes on as before. */
+    void probeGone() {
+        upgrading = false;
+    }
+
+    boolean upgrading() {
+        return upgrading;
+    }
+
+    @Override
+    public void flush() {
+        if (pendingGet == null) {
             return;
         }
-        PollingSession s = sid == null ? null : sessions.get(sid.get(0));
-        if (s != null) {
-            s.execute(() -> s.close(Disconnect.TOO_BIG));
-        }
-    }
-
-    /**
-     * The user the request's credentials (§2 sources) verify as, or null: none, or ones that do not verify. A
-     * request without valid credentials is the session's own, as Engine.IO has it: its sid is what names it.
-     */
-    String requester(HttpRequest req, QueryStringDecoder query) {
-        String token = SocketIoDialect.tokenOf(req, query);
-        if (token == null) {
-            return null;
-        }
-        try {
-            return verifier.verify(token).subject();
-        } catch (InvalidTokenException e) {
-            return null;
-        }
-    }
-
-    /** §7: false when {@code requester} (see {@link #requester}) is another user than the session's. */
-    static boolean sameUser(PollingSession s, String requester) {
-        Principal owner = s.principal();
-        return requester == null || owner == null || requester.equals(owner.subject());
-    }
-
-    private void handshake(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query, boolean keepAlive,
-                           String origin) {
-        Principal upgradePrincipal = null;
-        String token = SocketIoDialect.tokenOf(req, query);
-        if (token != null) {
-            try {
-                upgradePrincipal = verifier.verify(token);
-            } catch (InvalidTokenException e) {
-                upgradePrincipal = null; // CONNECT may still bring a valid one (§7)
+        if (queue.isEmpty()) {
+            if (upgrading && !noopScheduled) {
+                // A poll during the upgrade ends with a noop, a moment later: if the client's 5 arrives on the
+                // WebSocket meanwhile (it may overtake this request on another connection), it gets 400 instead.
+                noopScheduled = true;
+                loop.schedule(() -> {
+                    noopScheduled = false;
+                    if (pendingGet != null && queue.isEmpty()) {
+                        Reply r = pendingGet;
+                        pendingGet = null;
+                        r.ok("6");
+                    }
+                }, 15, TimeUnit.MILLISECONDS);
             }
-        }
-        if (!core.connections().tryAdmit()) { // §7: a polling session counts under HERALD_MAX_CONNECTIONS
-            ctx.writeAndFlush(EngineIo.cors(HttpResponses.error(ctx.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE, "at_capacity",
-                    "too many connections, retry later"), origin)).addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        long deadline = upgradePrincipal == null ? Long.MAX_VALUE : verifier.deadline(upgradePrincipal).toEpochMilli();
-        PollingSession s = new PollingSession(dialect, core, this, ctx.executor(), upgradePrincipal, deadline, relay.tag());
-        sessions.put(s.session.sid, s);
-        PollingSession.respond(ctx, keepAlive, dialect.openPacket(s.session.sid, true), origin);
+        StringBuilder out = new StringBuilder();
+        List<Outbound> sent = new ArrayList<>(queue.size());
+        for (Outbound o; (o = queue.poll()) != null; ) {
+            if (out.length() > 0) {
+                out.append(EngineIo.SEPARATOR);
+            }
+            if (o instanceof Outbound.Text f) {
+                ByteBuf payload = f.payload();
+                out.append(payload.toString(StandardCharsets.UTF_8));
+            }
+            sent.add(o);
+        }
+        Reply r = pendingGet;
+        pendingGet = null;
+        r.ok(out.toString());
+        for (Outbound o : sent) {
+            int bytes = o.bytes();
+            o.release();
+            taken(o.kind(), bytes);
+        }
+        if (lingering) {
+            end();
+        }
     }
 
-    private static void refuse(ChannelHandlerContext ctx, int code, String origin) {
-        ctx.writeAndFlush(EngineIo.cors(EngineIo.error(ctx.alloc(), code), origin)).addListener(ChannelFutureListener.CLOSE);
+    /**
+     * Ends with {@code why}. Frames still queued (events, an {@code 44 unauthorized}, a {@code force_sync}) go out with
+     * the next poll if one comes within pingInterval + pingTimeout, as a WebSocket's go out before its close frame:
+     * no event is lost silently (§10). Not when the client said goodbye or stopped answering pings, nor in the
+     * drain (§8.6), which ends at once; a second close ends a lingering session at once too. A waiting poll ends
+     * with a noop.
+     */
+    @Override
+    public void close(Disconnect why) {
+        if (ended) {
+            return;
+        }
+        if (lingering) {
+            end();
+            return;
+        }
+        if (why == Disconnect.NORMAL && pendingGet == null) {
+            host.closedByClient(sid); // a poll may be on its way: see PollingEndpoint
+        }
+        if (!queue.isEmpty() && pendingGet == null && why != Disconnect.NORMAL && why != Disconnect.PING_TIMEOUT
+                && why != Disconnect.GOING_AWAY) {
+            lingering = true;
+            lingerTimer = loop.schedule(this::end, host.linger().toMillis(), TimeUnit.MILLISECONDS);
+            return;
+        }
+        end();
+    }
+
+    @Override
+    public void fail(Disconnect why) {
+        end();
+    }
+
+    private void end() {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        lingering = false;
+        if (lingerTimer != null) {
+            lingerTimer.cancel(false);
+        }
+        host.forget(sid, this);
+        releaseQueue();
+        if (pendingGet != null) {
+            Reply r = pendingGet;
+            pendingGet = null;
+            r.okAndClose("6"); // a noop ends the waiting poll; the next request learns the session is gone
+        }
+        Owner o = owner;
+        if (o != null) {
+            o.transportClosed(this);
+        }
+    }
+
+    private void releaseQueue() {
+        for (Outbound o : queue) {
+            o.release();
+        }
+        queue.clear();
+    }
+
+    /**
+     * §7 upgrade: the session goes on over a WebSocket. Returns what nobody polled yet, in order, answers a waiting
+     * poll with a 400 (the reference's answer once the transport changed) and stops serving the sid.
+     */
+    @Override
+    public List<Outbound> handOver() {
+        List<Outbound> left = new ArrayList<>(queue);
+        queue.clear();
+        owner = null;
+        ended = true;
+        host.forget(sid, this);
+        if (pendingGet != null) {
+            Reply r = pendingGet;
+            pendingGet = null;
+            r.error(EngineIo.UNKNOWN_SID);
+        }
+        return left;
     }
 }

@@ -22,7 +22,7 @@ import java.util.concurrent.CompletableFuture;
  * share of its token plus its own {@code device:} topic, and receives only {@code change},
  * {@code sync_preference_updated} and {@code force_sync} nudges.
  */
-public final class SyncDialect implements Dialect {
+public final class SyncDialect implements Dialect<Void> {
     public static final String CHANGE = "change";
     public static final String SYNC_PREFERENCE_UPDATED = "sync_preference_updated";
     public static final String FORCE_SYNC = "force_sync";
@@ -39,20 +39,20 @@ public final class SyncDialect implements Dialect {
 
     /** §4: 4403 unless the path's device is one of the token's {@code devices}. */
     @Override
-    public Disconnect admit(Connection c) {
+    public Disconnect admit(Connection<Void> c) {
         String device = c.pathParameter();
         return device != null && Topic.isValidId(device) && c.principal().ownsDevice(device)
                 ? null : Disconnect.DEVICE_NOT_REGISTERED;
     }
 
     @Override
-    public void onOpen(Connection c) {
+    public void onOpen(Connection<Void> c) {
         // §4: nothing is delivered before the client's subscribe.
     }
 
     @Override
-    public void onText(Connection c, ByteBuf utf8) {
-        ByteBufAllocator alloc = c.channel().alloc();
+    public void onText(Connection<Void> c, ByteBuf utf8) {
+        ByteBufAllocator alloc = c.alloc();
         Command cmd;
         try {
             cmd = Command.parse(utf8);
@@ -72,7 +72,7 @@ public final class SyncDialect implements Dialect {
     }
 
     /** Subscribes to the token's shares and the device; answers once every subscription is confirmed. */
-    private void subscribe(Connection c) {
+    private void subscribe(Connection<Void> c) {
         List<String> shares = new ArrayList<>();
         List<CompletableFuture<Void>> pending = new ArrayList<>();
         for (String share : c.principal().shares()) {
@@ -83,7 +83,7 @@ public final class SyncDialect implements Dialect {
         }
         pending.add(c.subscribeOrClose(Topic.device(c.pathParameter())).toCompletableFuture());
         CompletableFuture.allOf(pending.toArray(new CompletableFuture[0])).whenComplete((ok, failure) -> c.execute(() -> {
-            ByteBufAllocator alloc = c.channel().alloc();
+            ByteBufAllocator alloc = c.alloc();
             if (failure != null) {
                 return; // §10: the connection is closing 1013; the device reconnects and subscribes again
             }

@@ -23,11 +23,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * §8.3 back-pressure on an EmbeddedChannel. A {@link StalledSocket} stands in for a socket whose send buffer
- * is full: it holds every write until the test lets it "take" some, which is the writability change the
- * handler reacts to.
+ * §8.3's bound on a {@link WebSocketTransport} over an EmbeddedChannel. A {@link StalledSocket} stands in for a
+ * socket whose send buffer is full: it holds every write until the test lets it "take" some, which is what the
+ * transport reports to the bound.
  */
-class BackPressureHandlerTest {
+class OutboundBoundTest {
     static final int LIMIT = 3;
 
     /** Holds writes like a full socket; {@link #take} lets them through as the socket drains. */
@@ -72,9 +72,11 @@ class BackPressureHandlerTest {
     final List<String> forceSyncs = new ArrayList<>();
     final List<Boolean> closes = new ArrayList<>();
     final StalledSocket socket = new StalledSocket();
-    final BackPressureHandler handler = new BackPressureHandler(
+    final EmbeddedChannel ch = new EmbeddedChannel();
+    final WebSocketTransport transport = new WebSocketTransport(ch, 2_000);
+    final OutboundBound bound = new OutboundBound(
             new ConnectionPolicy(LIMIT, Duration.ofSeconds(10), Duration.ofSeconds(90), 50, 100, 100, Duration.ofSeconds(2)),
-            stats, new BackPressureHandler.SlowConsumer() {
+            stats, new OutboundBound.SlowConsumer() {
                 @Override
                 public ByteBuf forceSyncFrame(String topic) {
                     forceSyncs.add(topic);
@@ -85,8 +87,39 @@ class BackPressureHandlerTest {
                 public void closeSlowConsumer(boolean now) {
                     closes.add(now);
                 }
-            });
-    final EmbeddedChannel ch = new EmbeddedChannel(socket, handler);
+            }, ch.eventLoop());
+
+    {
+        ch.pipeline().addLast(socket, transport);
+        transport.bind(new Transport.Owner() {
+            @Override
+            public io.netty.util.concurrent.EventExecutor eventLoop() {
+                return ch.eventLoop();
+            }
+
+            @Override
+            public void taken(Outbound.Kind kind, int bytes) {
+                bound.taken(transport, kind, bytes);
+            }
+
+            @Override
+            public void overrun() {
+                bound.overrun();
+            }
+
+            @Override
+            public void transportClosed(Transport t) {
+            }
+        });
+    }
+
+    boolean event(String topic, ByteBuf frame) {
+        return bound.event(transport, topic, frame);
+    }
+
+    void reply(ByteBuf frame) {
+        bound.reply(transport, new Outbound.Reply(frame));
+    }
 
     @AfterEach
     void close() {
@@ -110,43 +143,35 @@ class BackPressureHandlerTest {
     @Test
     void countsEventFramesUntilTheSocketTakesThem() {
         for (int i = 0; i < LIMIT; i++) {
-            assertTrue(handler.writeEvent("share:s1", frame("e" + i)));
+            assertTrue(event("share:s1", frame("e" + i)));
         }
-        assertEquals(LIMIT, handler.outstanding());
+        assertEquals(LIMIT, bound.outstanding());
         socket.take(2);
-        assertEquals(1, handler.outstanding());
+        assertEquals(1, bound.outstanding());
         assertEquals(List.of("e0", "e1"), wire());
-        assertTrue(handler.writeEvent("share:s1", frame("e3")), "room again after the socket drained");
+        assertTrue(event("share:s1", frame("e3")), "room again after the socket drained");
         socket.take(10);
-        assertEquals(0, handler.outstanding());
+        assertEquals(0, bound.outstanding());
         assertEquals(List.of("e2", "e3"), wire());
-        assertFalse(handler.isSlowConsumer());
+        assertFalse(bound.isSlowConsumer());
         assertEquals(0, stats.dropped());
-    }
-
-    @Test
-    void repliesPassUncounted() {
-        ch.writeAndFlush(frame("pong"));
-        assertEquals(0, handler.outstanding());
-        socket.take(1);
-        assertEquals(List.of("pong"), wire());
     }
 
     @Test
     void pastTheLimitEveryEventIsDroppedAndReleasedWithOneForceSyncPerLostTopic() {
         for (int i = 0; i < LIMIT; i++) {
-            handler.writeEvent("share:s1", frame("e" + i));
+            event("share:s1", frame("e" + i));
         }
         ByteBuf dropped = frame("dropped");
-        assertFalse(handler.writeEvent("share:s1", dropped));
+        assertFalse(event("share:s1", dropped));
         assertEquals(0, dropped.refCnt(), "a dropped frame is released at once");
-        assertTrue(handler.isSlowConsumer());
+        assertTrue(bound.isSlowConsumer());
         socket.take(1); // the socket drains a little: still slow, every later event is dropped too
         ByteBuf later = frame("later");
-        assertFalse(handler.writeEvent("share:s1", later));
+        assertFalse(event("share:s1", later));
         assertEquals(0, later.refCnt());
-        assertFalse(handler.writeEvent("share:s2", frame("other share")));
-        assertFalse(handler.writeEvent("share:s2", frame("other share again")));
+        assertFalse(event("share:s2", frame("other share")));
+        assertFalse(event("share:s2", frame("other share again")));
         assertEquals(List.of("share:s1", "share:s2"), forceSyncs, "one force_sync per topic that lost events");
         assertEquals(4, stats.dropped());
         assertEquals(1, stats.slowConsumerCloses());
@@ -158,12 +183,74 @@ class BackPressureHandlerTest {
         assertEquals(List.of(false), closes, "closed 4408 once the force_sync frames are written");
     }
 
+    /** A transport that cannot stop reading its client (long-polling): the bound ends the connection instead. */
+    @Test
+    void aTransportThatCannotPauseEndsTheConnectionAsASlowConsumer() {
+        Transport cannotPause = new Transport() {
+            @Override
+            public io.netty.util.concurrent.EventExecutor eventLoop() {
+                return ch.eventLoop();
+            }
+
+            @Override
+            public io.netty.buffer.ByteBufAllocator alloc() {
+                return ch.alloc();
+            }
+
+            @Override
+            public void bind(Owner owner) {
+            }
+
+            @Override
+            public boolean isOpen() {
+                return true;
+            }
+
+            @Override
+            public void writeEvent(String topic, ByteBuf frame) {
+                frame.release();
+            }
+
+            @Override
+            public void write(Outbound reply) {
+                reply.release();
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public boolean pauseReads(boolean paused) {
+                return false;
+            }
+
+            @Override
+            public long pendingBytes() {
+                return 0;
+            }
+
+            @Override
+            public void close(Disconnect why) {
+            }
+
+            @Override
+            public void fail(Disconnect why) {
+            }
+        };
+        for (int i = 0; i < LIMIT; i++) {
+            bound.reply(cannotPause, new Outbound.Reply(frame("pong")));
+        }
+        assertEquals(List.of(false), closes, "closed 4408 at the bound, nothing queued past it");
+        assertEquals(1, stats.slowConsumerCloses());
+    }
+
     @Test
     void aConsumerThatNeverDrainsIsClosedAfterTheGracePeriod() {
         for (int i = 0; i <= LIMIT; i++) {
-            handler.writeEvent("share:s1", frame("e" + i));
+            event("share:s1", frame("e" + i));
         }
-        assertTrue(handler.isSlowConsumer());
+        assertTrue(bound.isSlowConsumer());
         ch.advanceTimeBy(9, TimeUnit.SECONDS);
         ch.runScheduledPendingTasks();
         assertEquals(List.of(), closes);
@@ -175,29 +262,29 @@ class BackPressureHandlerTest {
     @Test
     void framesHeldWhenTheChannelClosesAreReleasedAndUncounted() {
         for (int i = 0; i < LIMIT; i++) {
-            handler.writeEvent("share:s1", frame("e" + i));
+            event("share:s1", frame("e" + i));
         }
         ch.close();
         ch.runPendingTasks();
-        assertEquals(0, handler.outstanding(), "failed writes count as gone");
+        assertEquals(0, bound.outstanding(), "failed writes count as gone");
     }
 
     @Test
     void repliesCountAgainstTheBoundAndPauseReadingUntilTheSocketTakesThem() {
         // §8.3: the bound covers replies too. A client that keeps asking and never reads stops being read.
-        int size = BackPressureHandler.REPLY_BYTES / 4;
+        int size = OutboundBound.REPLY_BYTES / 4;
         int written = 0;
-        while (!handler.readsPaused()) {
-            handler.writeReply(frame("r".repeat(size)), size);
+        while (!bound.readsPaused()) {
+            reply(frame("r".repeat(size)));
             written++;
-            assertTrue(written <= 4, "reads pause by " + BackPressureHandler.REPLY_BYTES + " reply bytes");
+            assertTrue(written <= 4, "reads pause by " + OutboundBound.REPLY_BYTES + " reply bytes");
         }
         assertFalse(ch.config().isAutoRead(), "the channel stops reading");
-        assertEquals(written * size, handler.replyBytes());
+        assertEquals(written * size, bound.replyBytes());
         socket.take(1);
         assertFalse(ch.config().isAutoRead(), "still more than half the bound waiting");
         socket.take(10);
-        assertEquals(0, handler.replyBytes());
+        assertEquals(0, bound.replyBytes());
         assertTrue(ch.config().isAutoRead(), "reading resumes once the socket drained");
         assertEquals(written, wire().size(), "no reply is dropped");
     }
@@ -205,11 +292,11 @@ class BackPressureHandlerTest {
     @Test
     void manySmallRepliesPauseReadingAtTheFrameBoundToo() {
         for (int i = 0; i < LIMIT; i++) {
-            handler.writeReply(frame("pong"), 4);
+            reply(frame("pong"));
         }
         assertFalse(ch.config().isAutoRead(), LIMIT + " frames waiting: the send buffer is full");
-        assertEquals(LIMIT, handler.outstanding());
-        assertFalse(handler.writeEvent("share:s1", frame("e")), "events meet the same bound");
+        assertEquals(LIMIT, bound.outstanding());
+        assertFalse(event("share:s1", frame("e")), "events meet the same bound");
         socket.take(LIMIT);
         assertTrue(ch.config().isAutoRead());
         wire();
