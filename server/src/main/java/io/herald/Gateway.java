@@ -7,7 +7,9 @@ import io.herald.api.StatsApi;
 import io.herald.auth.TokenVerifier;
 import io.herald.broker.Broker;
 import io.herald.broker.local.LocalBroker;
+import io.herald.broker.ControlChannel;
 import io.herald.broker.redis.RedisBroker;
+import io.herald.broker.redis.RedisControlChannel;
 import io.herald.config.ConfigException;
 import io.herald.config.ConfigKey;
 import io.herald.config.HeraldConfig;
@@ -65,6 +67,8 @@ public final class Gateway implements AutoCloseable {
     private final HeraldConfig config;
     private final Stats stats = new Stats();
     private final Broker broker;
+    /** Messages between instances that are not topic traffic (Redis only), or null. */
+    private ControlChannel control;
     private final Hub hub;
     private final Connections connections;
     private final ServerTransport transport;
@@ -152,14 +156,20 @@ public final class Gateway implements AutoCloseable {
         } catch (java.util.concurrent.ExecutionException e) {
             log.warn("broker {} failed to start: {}", broker.type(), e.getCause().toString());
         }
-        // after the broker is up: the relay subscribes its own channel (§7 polling without sticky sessions)
-        socketIoDialect.useRelay(broker);
+        // after the broker is up: the polling relay opens its control channel (§7 polling without sticky sessions)
+        if (broker instanceof RedisBroker redis) {
+            this.control = new RedisControlChannel(redis, config.redisPrefix());
+            socketIoDialect.useControlChannel(control);
+        }
         this.transport = new ServerTransport(Math.max(1, Runtime.getRuntime().availableProcessors()));
         try {
             this.address = transport.bind(config.bind(), config.port(),
                     new HeraldChannelInitializer(routes, router, tls, requestTimeoutMillis(config)), BIND_TIMEOUT);
         } catch (RuntimeException e) {
             transport.shutdown(Duration.ofSeconds(1));
+            if (control != null) {
+                control.close();
+            }
             broker.close();
             throw e;
         }
@@ -243,6 +253,9 @@ public final class Gateway implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (java.util.concurrent.ExecutionException e) {
             log.warn("drain failed: {}", e.getCause().toString());
+        }
+        if (control != null) {
+            control.close();
         }
         broker.close();
         transport.shutdown(Duration.ofSeconds(5));

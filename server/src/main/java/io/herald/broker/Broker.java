@@ -6,7 +6,6 @@ import io.herald.hub.InterestListener;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -51,27 +50,6 @@ public interface Broker extends InterestListener, AutoCloseable {
      */
     default CompletionStage<List<byte[]>> instanceReports() {
         return null;
-    }
-
-    /**
-     * Whether this broker can carry messages to one given instance ({@link #relay}): what lets a Socket.IO
-     * long-polling session be served by any instance without sticky sessions (§7).
-     */
-    default boolean relays() {
-        return false;
-    }
-
-    /**
-     * Starts receiving this instance's relay messages, addressed to {@code tag}; {@code handler} runs on a broker
-     * thread and must not block. Completes once messages are sure to arrive.
-     */
-    default CompletionStage<Void> openRelay(String tag, Consumer<byte[]> handler) {
-        return java.util.concurrent.CompletableFuture.failedFuture(new UnsupportedOperationException("no relay"));
-    }
-
-    /** Sends {@code message} to the instance that opened the relay {@code tag}; completes when the broker took it. */
-    default CompletionStage<Void> relay(String tag, byte[] message) {
-        return java.util.concurrent.CompletableFuture.failedFuture(new UnsupportedOperationException("no relay"));
     }
 
     @Override

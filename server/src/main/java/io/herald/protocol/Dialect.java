@@ -65,6 +65,15 @@ public interface Dialect<S> extends FrameRenderer {
         candidate.close(Disconnect.NORMAL);
     }
 
+    /**
+     * The first text message on a candidate transport, on the candidate's own loop, before it goes on to
+     * {@link #onCandidateText} on the connection's: a dialect may answer it at once, from the frame alone (Engine.IO
+     * answers {@code 2probe} with {@code 3probe} as soon as it reads it, and clients expect no delay). Must not touch
+     * the connection.
+     */
+    default void answerCandidate(Transport candidate, ByteBuf utf8) {
+    }
+
     /** A text message on a candidate transport; the dialect must not release {@code utf8}. */
     default void onCandidateText(Connection<S> connection, Transport candidate, ByteBuf utf8) {
         candidate.fail(Disconnect.PROTOCOL_ERROR);

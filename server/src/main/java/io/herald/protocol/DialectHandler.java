@@ -32,6 +32,7 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
     private final Connection<?> connection;
     private final WebSocketTransport transport;
     private final boolean candidate;
+    private boolean answeredCandidate;
     private boolean opened;
     private ChannelHandlerContext ctx;
     /**
@@ -105,6 +106,10 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
             }
             (early == null ? early = new ArrayDeque<>(2) : early).add(frame.retain());
             return;
+        }
+        if (candidate && !answeredCandidate && frame instanceof TextWebSocketFrame) {
+            answeredCandidate = true; // once: a candidate floods nothing past its connection's bound
+            connection.dialect().answerCandidate(transport, frame.content());
         }
         if (connection.eventLoop().inEventLoop()) {
             handle(connection, frame);

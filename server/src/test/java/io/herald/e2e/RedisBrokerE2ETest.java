@@ -57,18 +57,18 @@ class RedisBrokerE2ETest {
         }
     }
 
-    /** Topic channels only: each instance also holds its Socket.IO polling relay channel (§7), {@code herald:eio:<tag>}. */
+    /** Topic channels only: each instance also holds its control channel (§7 polling relay), {@code herald:control:<tag>}. */
     static Set<String> topicChannels() {
         Set<String> out = new HashSet<>(on.redis().channels());
-        out.removeIf(c -> c.startsWith("herald:eio:"));
+        out.removeIf(c -> c.startsWith("herald:control:"));
         return out;
     }
 
     @Test
     void anInstanceIsSubscribedInRedisToExactlyWhatItsClientsListenTo() throws Exception {
         awaitTrue(() -> topicChannels().isEmpty(), "no client, no subscription");
-        assertEquals(2, on.redis().channels().stream().filter(c -> c.startsWith("herald:eio:")).count(),
-                "one relay channel per instance, nothing else");
+        assertEquals(2, on.redis().channels().stream().filter(c -> c.startsWith("herald:control:")).count(),
+                "one control channel per instance, nothing else");
         try (WsTestClient ws = realtime(on.a(), "bob", "s2")) {
             assertEquals(1, on.redis().numsub("herald:share:s2"), "A only; B has no client on s2");
             assertEquals(Set.of("herald:share:s2", "herald:user:bob", "herald:broadcast"), topicChannels(),

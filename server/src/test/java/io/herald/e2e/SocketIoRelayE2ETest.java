@@ -91,4 +91,16 @@ class SocketIoRelayE2ETest {
         assertEquals("ok", post(on.b(), q + "&token=" + on.b().userToken("ann"), "40").body(), "ann's own, relayed");
         assertTrue(get(on.b(), q).body().startsWith("40{"));
     }
+
+    @Test
+    void aSessionOfAnInstanceThatIsNotLiveFailsAtOnceInsteadOfWaiting() {
+        // The relay forwards only to instances that advertise their tag (§7): a sid naming no live instance is
+        // answered 400 at once; forwarded, its poll would hang for pingInterval + pingTimeout + 5 s (50 s), past
+        // this request's timeout.
+        HttpResponse<String> r = TestServer.send(HttpRequest.newBuilder(URI.create(on.b().http(
+                "/socket.io/?EIO=4&transport=polling&sid=Zz9Zz9Zz.abcdefghijklmnopqrst")))
+                .timeout(Duration.ofSeconds(10)).GET().build());
+        assertEquals(400, r.statusCode());
+        assertEquals("{\"code\":1,\"message\":\"Session ID unknown\"}", r.body());
+    }
 }

@@ -72,9 +72,8 @@ public final class RedisBroker implements Broker {
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(2);
     private static final long REBALANCE_MILLIS = 1000;
 
-    /** Relay channels are {@code {prefix}eio:{tag}}; no topic starts so (§3 topics have their own prefixes). */
-    static final String RELAY = "eio:";
-    private final String relayPrefix;
+    /** Control channels are {@code {prefix}control:{tag}}; no topic starts so (§3 topics have their own prefixes). */
+    private final String controlPrefix;
     private final RedisEndpoints endpoints;
     private final String prefix;
     private final ClientResources resources;
@@ -100,7 +99,7 @@ public final class RedisBroker implements Broker {
     public RedisBroker(String brokerUrl, String prefix, String instanceId) {
         this.endpoints = RedisEndpoints.parse(brokerUrl);
         this.prefix = prefix;
-        this.relayPrefix = prefix + RELAY;
+        this.controlPrefix = prefix + RedisControlChannel.CHANNEL;
         this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "herald-redis");
@@ -255,8 +254,8 @@ public final class RedisBroker implements Broker {
             return;
         }
         String channelName = new String(channel, StandardCharsets.UTF_8);
-        if (channelName.startsWith(relayPrefix)) {
-            Consumer<byte[]> r = relayHandler;
+        if (channelName.startsWith(controlPrefix)) {
+            Consumer<byte[]> r = controlHandler;
             if (r != null) {
                 r.accept(body);
             }
@@ -288,30 +287,33 @@ public final class RedisBroker implements Broker {
     }
 
 
-    // --- relay to one instance (§7 long-polling without sticky sessions) ---
+    // --- the control channel's transport (RedisControlChannel): not topic traffic ---
 
-    private volatile Consumer<byte[]> relayHandler;
+    private volatile Consumer<byte[]> controlHandler;
 
-    @Override
-    public boolean relays() {
-        return true;
+    /** Subscribes {@code {prefix}{channel}} like a topic, so it is restored after an outage like the others. */
+    CompletionStage<Void> receiveControl(String channel, Consumer<byte[]> handler) {
+        this.controlHandler = handler;
+        return firstSubscriber(channel);
     }
 
-    /** Subscribes {@code {prefix}eio:{tag}} like a topic, so it is restored after an outage like the others. */
-    @Override
-    public CompletionStage<Void> openRelay(String tag, Consumer<byte[]> handler) {
-        this.relayHandler = handler;
-        return firstSubscriber(RELAY + tag);
-    }
-
-    @Override
-    public CompletionStage<Void> relay(String tag, byte[] message) {
+    CompletionStage<Void> publishControl(String channel, byte[] message) {
         RedisClusterAsyncCommands<byte[], byte[]> cmd = commands;
         if (cmd == null || !ready) {
             return CompletableFuture.failedFuture(new BrokerUnavailableException("Redis is not connected"));
         }
-        byte[] channel = (relayPrefix + tag).getBytes(StandardCharsets.UTF_8);
-        return (endpoints.cluster() ? cmd.spublish(channel, message) : cmd.publish(channel, message)).thenApply(n -> null);
+        byte[] name = (prefix + channel).getBytes(StandardCharsets.UTF_8);
+        return (endpoints.cluster() ? cmd.spublish(name, message) : cmd.publish(name, message)).thenApply(n -> null);
+    }
+
+    /** The command connection's commands, or null before it is up. */
+    RedisClusterAsyncCommands<byte[], byte[]> commands() {
+        return commands;
+    }
+
+    /** The broker thread, for the control channel's beat. */
+    java.util.concurrent.ScheduledExecutorService thread() {
+        return thread;
     }
 
     // --- publishing ---

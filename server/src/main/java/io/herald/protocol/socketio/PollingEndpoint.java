@@ -88,6 +88,11 @@ final class PollingEndpoint implements HttpEndpoint, PollingTransport.Host {
     }
 
     @Override
+    public void pollArrived(String sid) {
+        closedByClient.remove(sid);
+    }
+
+    @Override
     public Duration linger() {
         return dialect.settings().pingInterval().plus(dialect.settings().pingTimeout());
     }
@@ -164,7 +169,12 @@ final class PollingEndpoint implements HttpEndpoint, PollingTransport.Host {
                 return;
             }
             c.received(false); // §8.1: a request is a sign of life
+            boolean wasClosing = c.isClosing();
             dialect.heartbeat(c, System.nanoTime()); // a pong overdue ends the session before this request is served
+            if (!wasClosing && c.isClosing()) {
+                reply.error(EngineIo.UNKNOWN_SID);
+                return;
+            }
             if (post) {
                 t.post(reply, body);
             } else {

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
-import io.herald.broker.Broker;
+import io.herald.broker.ControlChannel;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
@@ -25,9 +25,11 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Engine.IO long-polling without sticky sessions (§7 with a Redis broker): a session's id starts with the tag of
  * the instance that owns it ({@link #TAG_LENGTH} characters and a dot). A {@code GET} or {@code POST} that lands on
- * another instance is forwarded through the broker to the owner's relay channel, served there by the session
- * as if it had arrived locally, and the answer comes back the same way to be written on the original request.
- * A WebSocket upgrade must reach the owner; elsewhere it is closed and the client simply keeps polling.
+ * another instance is forwarded over the {@link ControlChannel} (not topic traffic) to the owner, served there by
+ * the session as if it had arrived locally, and the answer comes back the same way to be written on the original
+ * request. Only a live instance's tag is forwarded to, and at most {@link #MAX_PENDING} requests wait for answers
+ * at once: anything else fails at once (400) instead of holding a request open for nothing. A WebSocket upgrade
+ * must reach the owner; elsewhere it is closed and the client simply keeps polling.
  *
  * <p>Messages are small JSON objects (jackson-core streaming): a request {@code {"q":id,"from":tag,"sid":..,
  * "post":bool,"body":..,"user":..}}, an answer {@code {"a":id,"kind":"ok|close|error","body":..,"code":n}}.
@@ -38,12 +40,14 @@ final class PollingRelay {
     private static final JsonFactory JSON = new JsonFactory();
     /** A forwarded poll may be held until the owner's next ping, then the answer has to come back. */
     private static final long EXTRA_WAIT_MILLIS = 5_000;
+    /** Forwarded requests waiting for their answers, at most: each holds a client's request open. */
+    static final int MAX_PENDING = 10_000;
 
     private final PollingEndpoint transport;
     private final String tag;
     private final AtomicLong ids = new AtomicLong();
     private final ConcurrentHashMap<Long, Pending> pending = new ConcurrentHashMap<>();
-    private volatile Broker broker;
+    private volatile ControlChannel control;
 
     private record Pending(PollingTransport.Reply reply, ScheduledFuture<?> timeout) {
     }
@@ -60,20 +64,18 @@ final class PollingRelay {
         return tag + ".";
     }
 
-    void open(Broker b) {
-        if (!b.relays()) {
-            return;
-        }
-        this.broker = b;
-        openRelay(b);
+    /** Serves and forwards requests over {@code c} from now on (with a Redis broker). */
+    void open(ControlChannel c) {
+        this.control = c;
+        openRelay(c);
     }
 
     /** Until it succeeds: Redis may be away at start-up. */
-    private void openRelay(Broker b) {
-        b.openRelay(tag, this::received).whenComplete((ok, failure) -> {
+    private void openRelay(ControlChannel c) {
+        c.open(tag, this::received).whenComplete((ok, failure) -> {
             if (failure != null) {
                 log.warn("socket.io polling relay not open yet ({}); retrying", failure.toString());
-                java.util.concurrent.CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS).execute(() -> openRelay(b));
+                java.util.concurrent.CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS).execute(() -> openRelay(c));
             }
         });
     }
@@ -85,11 +87,15 @@ final class PollingRelay {
      */
     boolean forward(EventExecutor loop, PollingTransport.Reply reply, String sid, boolean post, String body,
                     String requester) {
-        Broker b = broker;
-        if (b == null || sid.length() <= TAG_LENGTH || sid.charAt(TAG_LENGTH) != '.' || sid.startsWith(tag())) {
+        ControlChannel c = control;
+        if (c == null || sid.length() <= TAG_LENGTH || sid.charAt(TAG_LENGTH) != '.' || sid.startsWith(tag())) {
             return false;
         }
         String target = sid.substring(0, TAG_LENGTH);
+        if (pending.size() >= MAX_PENDING) {
+            reply.error(EngineIo.BAD_REQUEST); // too many requests waiting on other instances: fail fast
+            return true;
+        }
         long id = ids.incrementAndGet();
         long wait = post ? EXTRA_WAIT_MILLIS
                 : transport.settings().pingInterval().toMillis() + transport.settings().pingTimeout().toMillis() + EXTRA_WAIT_MILLIS;
@@ -100,7 +106,7 @@ final class PollingRelay {
             }
         }, wait, TimeUnit.MILLISECONDS);
         pending.put(id, new Pending(reply, timeout));
-        b.relay(target, json(g -> {
+        c.send(target, json(g -> {
             g.writeNumberField("q", id);
             g.writeStringField("from", tag);
             g.writeStringField("sid", sid);
@@ -116,6 +122,7 @@ final class PollingRelay {
                 Pending p = pending.remove(id);
                 if (p != null) {
                     p.timeout().cancel(false);
+                    // no live instance holds the session (it went with its instance), or Redis is away
                     p.reply().error(EngineIo.UNKNOWN_SID);
                 }
             }
@@ -202,9 +209,9 @@ final class PollingRelay {
             }
 
             private void answer(String kind, String b, int code) {
-                Broker br = broker;
+                ControlChannel br = control;
                 if (br != null) {
-                    br.relay(from, json(g -> {
+                    br.send(from, json(g -> {
                         g.writeNumberField("a", id);
                         g.writeStringField("kind", kind);
                         if (b != null) {

@@ -48,6 +48,9 @@ final class PollingTransport implements Transport {
         /** The client closed (packet {@code 1}) with no poll waiting: a poll on its way gets a noop, not a 400. */
         void closedByClient(String sid);
 
+        /** The poll that was on its way when the client closed has come: the next request for {@code sid} gets 400. */
+        void pollArrived(String sid);
+
         /** How long an ending session's last packets wait for a poll: pingInterval + pingTimeout. */
         Duration linger();
     }
@@ -151,7 +154,7 @@ final class PollingTransport implements Transport {
     /** A GET: answered now when something waits, else held until something does. Two at once end the session. */
     void poll(Reply reply) {
         if (ended) {
-            host.forget(sid, this); // this was the poll on its way; the next request gets 400
+            host.pollArrived(sid); // this was the poll on its way when the client closed; the next request gets 400
             reply.okAndClose("6");
             return;
         }
@@ -173,10 +176,11 @@ final class PollingTransport implements Transport {
     }
 
     /**
-     * A POST's packets, in order; answered {@code ok}, or 400 (and the session ends) when one is malformed. The
-     * body is checked whole first, then each packet handled as it is cut out: a body of many small packets never
-     * becomes a list of them. Past the connection's reply bound (§8.3) the rest is not read: the session ends as a
-     * slow consumer, since a client that posts and does not poll cannot be paused.
+     * A POST's packets, in order, then its answer {@code ok} (as the reference, which answers once the packets were
+     * handled: a client that closed with {@code 1} and polls again finds the session gone); 400 (and the session
+     * ends) when one is malformed. The body is checked whole first, then each packet handled as it is cut out: a
+     * body of many small packets never becomes a list of them. Past the connection's reply bound (§8.3) the rest is
+     * not read: the session ends as a slow consumer, since a client that posts and does not poll cannot be paused.
      */
     void post(Reply reply, String body) {
         if (ended || lingering) {
@@ -197,9 +201,9 @@ final class PollingTransport implements Transport {
             }
             start = end + 1;
         }
-        reply.ok("ok");
         for (int start = 0; start <= body.length() && !ended && !lingering; ) {
             if (paused) {
+                reply.error(EngineIo.BAD_REQUEST);
                 slowConsumer();
                 return;
             }
@@ -207,6 +211,7 @@ final class PollingTransport implements Transport {
             packets.accept(body.substring(start, end));
             start = end + 1;
         }
+        reply.ok("ok");
     }
 
     private void slowConsumer() {

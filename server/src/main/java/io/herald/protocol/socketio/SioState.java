@@ -30,6 +30,8 @@ final class SioState {
     /** A WebSocket probing an upgrade of this long-polling session (§7), until the client's {@code 5}. */
     Transport probe;
     long probeSinceNanos;
+    /** The probe's {@code 2probe} came (and was answered): only the {@code 5} may follow. */
+    boolean probed;
     /**
      * The user, once known: volatile, since a polling request on another loop compares its credentials with it (§7).
      */

@@ -80,9 +80,9 @@ public final class SocketIoDialect implements Dialect<SioState> {
         polling.useCore(core);
     }
 
-    /** With a broker that relays (Redis): long-polling requests may land on any instance (§7). */
-    public void useRelay(io.herald.broker.Broker broker) {
-        polling.relay().open(broker);
+    /** With a Redis broker: long-polling requests may land on any instance (§7) and reach their session over {@code c}. */
+    public void useControlChannel(io.herald.broker.ControlChannel c) {
+        polling.relay().open(c);
     }
 
     /** §7 long-polling: the plain HTTP endpoint of the Socket.IO paths. */
@@ -212,6 +212,7 @@ public final class SocketIoDialect implements Dialect<SioState> {
             return;
         }
         s.probe = candidate;
+        s.probed = false;
         s.probeSinceNanos = System.nanoTime();
     }
 
@@ -223,10 +224,9 @@ public final class SocketIoDialect implements Dialect<SioState> {
             return;
         }
         String text = utf8.toString(StandardCharsets.UTF_8);
-        if ("2probe".equals(text)) {
+        if ("2probe".equals(text) && !s.probed) {
+            s.probed = true; // answered 3probe already (answerCandidate)
             s.polling.probed(); // a waiting poll ends with a noop so the client can pause polling
-            candidate.write(new Outbound.Reply(TextFrames.text(candidate.alloc(), PROBE_ANSWER)));
-            candidate.flush();
         } else if ("5".equals(text)) {
             // The client paused polling: the session goes on over the WebSocket. What nobody polled yet goes out
             // first; the hub keeps delivering to the same connection throughout, so nothing is lost or repeated.
@@ -239,6 +239,15 @@ public final class SocketIoDialect implements Dialect<SioState> {
     }
 
     private static final byte[] PROBE_ANSWER = "3probe".getBytes(StandardCharsets.UTF_8);
+
+    /** Engine.IO's probe is answered as soon as it is read, on the WebSocket's own loop, as the reference does. */
+    @Override
+    public void answerCandidate(Transport candidate, ByteBuf utf8) {
+        if (utf8.readableBytes() == 6 && "2probe".equals(utf8.toString(StandardCharsets.UTF_8))) {
+            candidate.write(new Outbound.Reply(TextFrames.text(candidate.alloc(), PROBE_ANSWER)));
+            candidate.flush();
+        }
+    }
 
     @Override
     public void onCandidateClosed(Connection<SioState> c, Transport candidate) {
@@ -276,7 +285,9 @@ public final class SocketIoDialect implements Dialect<SioState> {
             }
         }
         if (s.pingSentNanos != 0) {
-            if (now - s.pingSentNanos > timeout) {
+            // pingTimeout counts from when the ping was due, however late the sweep sent it (as the reference's
+            // timers do): a client is held to pingInterval + pingTimeout exactly
+            if (now - s.nextPingNanos >= timeout) {
                 c.close(Disconnect.PING_TIMEOUT);
             }
             return;

@@ -46,6 +46,11 @@ class PollingTransportTest {
         }
 
         @Override
+        public void pollArrived(String sid) {
+            events.add("pollArrived");
+        }
+
+        @Override
         public Duration linger() {
             return Duration.ofSeconds(45);
         }
@@ -261,6 +266,7 @@ class PollingTransportTest {
         Answer late = new Answer();
         t.poll(late);
         assertEquals(List.of("200 close 6"), late.got, "a poll already on its way still gets a noop");
+        assertEquals(List.of("closed", "pollArrived"), events, "once: the next request gets 400");
     }
 
     @Test
@@ -302,5 +308,18 @@ class PollingTransportTest {
         assertEquals(List.of(), events, "the connection goes on elsewhere: not closed");
         t.poll(poll);
         assertEquals(List.of("200 close 6"), poll.got);
+    }
+
+    @Test
+    void aPostIsAnsweredOnceItsPacketsWereHandled() {
+        // as the reference: a client that closed with "1" and polls again must find the session gone
+        Answer post = new Answer();
+        t.serve("sid1", p -> {
+            packets.add(p);
+            t.close(Disconnect.NORMAL);
+        });
+        t.post(post, "1");
+        assertEquals(List.of("closedByClient", "closed"), events);
+        assertEquals(List.of("200 ok"), post.got);
     }
 }
