@@ -5,7 +5,6 @@ import io.herald.hub.FrameRenderer;
 import io.herald.hub.Topic;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
 
@@ -46,8 +45,8 @@ public interface Dialect<S> extends FrameRenderer {
         return pathParameter;
     }
 
-    /** Refuses an upgrade request before the handshake with the returned response (say a 400), or null to go on. */
-    default FullHttpResponse refuseUpgrade(HttpRequest request, QueryStringDecoder query, ByteBufAllocator alloc) {
+    /** Refuses an upgrade request before the handshake (say Engine.IO's 400), or null to go on. */
+    default Refusal refuseUpgrade(HttpRequest request, QueryStringDecoder query) {
         return null;
     }
 

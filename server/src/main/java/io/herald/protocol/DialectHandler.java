@@ -85,6 +85,20 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
         }
     }
 
+    /** The upgrade's outcome, once the 101 is written ({@code WebSocketUpgrade}): open, or close with the refusal. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof Handshake h) {
+            if (h.refusal() == null) {
+                open();
+            } else {
+                connection.execute(() -> connection.close(h.refusal()));
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
     private <S> void candidateOpened(Connection<S> c) {
         c.dialect().onCandidateOpen(c, transport);
     }

@@ -32,6 +32,8 @@ public final class HandlerNames {
     public static final String HTTP_AGGREGATOR = "http-aggregator";
     public static final String HTTP_TIMEOUT = "http-timeout";
     public static final String HTTP_ROUTER = "http-router";
+    /** The one-shot handler of an upgrade request ({@code WebSocketUpgrade}), behind the router, gone after it. */
+    public static final String WS_UPGRADE = "ws-upgrade";
     /** Names Netty's {@code WebSocketServerHandshaker} gives the codec it installs. */
     public static final String WS_ENCODER = "wsencoder";
     public static final String WS_DECODER = "wsdecoder";

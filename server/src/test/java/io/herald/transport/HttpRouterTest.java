@@ -124,6 +124,7 @@ class HttpRouterTest {
         assertNull(ch.pipeline().get(HandlerNames.HTTP_ENCODER));
         assertNull(ch.pipeline().get(HandlerNames.HTTP_DECODER));
         assertNull(ch.pipeline().get(HandlerNames.HTTP_METHOD_GATE), "the whole HTTP stage goes");
+        assertNull(ch.pipeline().get(HandlerNames.WS_UPGRADE), "the one-shot upgrade handler left before the 101");
         assertInstanceOf(DialectHandler.class, ch.pipeline().get(HandlerNames.WS_DIALECT));
         assertEquals(List.of(HandlerNames.WS_ENCODER, HandlerNames.WS_DECODER, HandlerNames.WS_UTF8,
                 HandlerNames.WS_AGGREGATOR, HandlerNames.WS_DIALECT, HandlerNames.WS_TRANSPORT),
@@ -172,6 +173,17 @@ class HttpRouterTest {
         Object connected = nextFrame();
         assertTrue(connected.toString().contains("TextWebSocketFrame"), String.valueOf(connected));
         ReferenceCountUtil.release(connected);
+    }
+
+    @Test
+    void aForeignOriginIsRefused403BeforeAnyHandshakeAndTheUpgradeHandlerLeaves() {
+        upgrade("/api/v1/realtime/ws?token=" + token("alice", List.of(), List.of()), "Origin: https://evil.example");
+        String r = nextOutboundText();
+        assertTrue(r.startsWith("HTTP/1.1 403"), r);
+        assertTrue(r.contains("origin_not_allowed"), r);
+        assertNull(ch.pipeline().get(HandlerNames.WS_UPGRADE));
+        assertEquals(0, stats.connections());
+        assertTrue(!ch.isActive(), "the connection closes after a refusal");
     }
 
     @Test

@@ -52,8 +52,17 @@ final class EngineIo {
         return cors(r, origin);
     }
 
+    /** The same answer as {@link #error}, before a WebSocket handshake. */
+    static io.herald.protocol.Refusal refusal(int code) {
+        return new io.herald.protocol.Refusal(code == FORBIDDEN ? 403 : 400, body(code));
+    }
+
+    private static String body(int code) {
+        return "{\"code\":" + code + ",\"message\":\"" + MESSAGES[code] + "\"}";
+    }
+
     static FullHttpResponse error(ByteBufAllocator alloc, int code) {
-        String body = "{\"code\":" + code + ",\"message\":\"" + MESSAGES[code] + "\"}";
+        String body = body(code);
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                 code == FORBIDDEN ? HttpResponseStatus.FORBIDDEN : HttpResponseStatus.BAD_REQUEST,
                 ByteBufUtil.writeUtf8(alloc, body));

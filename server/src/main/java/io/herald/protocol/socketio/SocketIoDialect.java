@@ -9,6 +9,7 @@ import io.herald.hub.Topic;
 import io.herald.api.HttpEndpoint;
 import io.herald.protocol.Connection;
 import io.herald.protocol.Outbound;
+import io.herald.protocol.Refusal;
 import io.herald.protocol.Transport;
 import io.herald.protocol.ConnectionCore;
 import io.herald.protocol.Dialect;
@@ -21,7 +22,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -159,18 +159,18 @@ public final class SocketIoDialect implements Dialect<SioState> {
 
     /** Engine.IO's own answers to a bad request: HTTP 400 with its error code (§7 "as the reference does"). */
     @Override
-    public FullHttpResponse refuseUpgrade(HttpRequest request, QueryStringDecoder query, ByteBufAllocator alloc) {
+    public Refusal refuseUpgrade(HttpRequest request, QueryStringDecoder query) {
         List<String> eio = query.parameters().get("EIO");
         if (eio == null || !"4".equals(eio.get(0))) {
-            return EngineIo.error(alloc, EngineIo.UNSUPPORTED_PROTOCOL_VERSION);
+            return EngineIo.refusal(EngineIo.UNSUPPORTED_PROTOCOL_VERSION);
         }
         List<String> transport = query.parameters().get("transport");
         if (transport == null || !"websocket".equals(transport.get(0))) {
-            return EngineIo.error(alloc, EngineIo.UNKNOWN_TRANSPORT);
+            return EngineIo.refusal(EngineIo.UNKNOWN_TRANSPORT);
         }
         Connection<SioState> from = continues(query);
         if (from != null && !PollingEndpoint.sameUser(from, polling.requester(request, query))) {
-            return EngineIo.error(alloc, EngineIo.FORBIDDEN); // §7: another user's credentials on this session
+            return EngineIo.refusal(EngineIo.FORBIDDEN); // §7: another user's credentials on this session
         }
         return null; // a sid with no polling session to upgrade is closed right after the handshake, as the reference does
     }
