@@ -33,6 +33,10 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
     private final WebSocketTransport transport;
     private final boolean candidate;
     private boolean answeredCandidate;
+    /** Frames read here and not yet handled on the connection's loop, when that is another one. */
+    private final java.util.concurrent.atomic.AtomicInteger hopping = new java.util.concurrent.atomic.AtomicInteger();
+    /** Frames on their way to another loop at which this channel stops reading. */
+    static final int MAX_HOPPING = 16;
     private boolean opened;
     private ChannelHandlerContext ctx;
     /**
@@ -128,12 +132,21 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
         if (connection.eventLoop().inEventLoop()) {
             handle(connection, frame);
         } else {
+            // Another loop's session (an upgraded long-polling one): hop there, and stop reading while too many
+            // frames wait for it, so a client cannot grow that loop's queue (§8.3).
+            if (hopping.incrementAndGet() >= MAX_HOPPING) {
+                ctx.channel().config().setAutoRead(false);
+            }
             frame.retain();
             connection.execute(() -> {
                 try {
                     handle(connection, frame);
                 } finally {
                     frame.release();
+                    if (hopping.decrementAndGet() == 0 && !ctx.channel().config().isAutoRead()
+                            && !connection.bound().readsPaused()) {
+                        ctx.channel().config().setAutoRead(true);
+                    }
                 }
             });
         }
@@ -149,7 +162,11 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
             return;
         }
         if (c.transport() != transport) {
-            onCandidateFrame(c, frame);
+            if (verdict == CommandRateLimiter.Verdict.CLOSE) {
+                transport.fail(Disconnect.RATE_LIMITED);
+            } else if (verdict == CommandRateLimiter.Verdict.ALLOW) {
+                onCandidateFrame(c, frame); // over the rate (§8.4): dropped
+            }
             return;
         }
         if (c.isClosing()) {
@@ -179,6 +196,9 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
             transport.close(Disconnect.NORMAL); // a transport the connection left, or a session that ended
         } else if (frame instanceof TextWebSocketFrame) {
             c.dialect().onCandidateText(c, transport, frame.content());
+        } else if (frame instanceof PingWebSocketFrame) {
+            // RFC 6455 §5.5.2, whatever the transport carries yet; the candidate's own answer, like its 3probe
+            transport.writeUncounted(new PongWebSocketFrame(frame.content().retain()));
         } else if (!(frame instanceof PongWebSocketFrame)) {
             transport.fail(Disconnect.PROTOCOL_ERROR);
         }

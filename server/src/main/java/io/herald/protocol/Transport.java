@@ -56,6 +56,13 @@ public interface Transport {
     void flush();
 
     /**
+     * Writes and flushes a frame no connection's bound counts, reported to nobody: a candidate transport's own answers
+     * before it carries its connection (Engine.IO's {@code 3probe}, a pong). A transport that cannot carry it
+     * releases it. Takes ownership.
+     */
+    void writeUncounted(Object frame);
+
+    /**
      * §8.3: stops (or resumes) reading the client's input while its replies are not being taken. False when the
      * transport cannot (long-polling has no stream to pause): the connection then ends as a slow consumer.
      */

@@ -73,7 +73,7 @@ public final class WebSocketTransport extends ChannelOutboundHandlerAdapter impl
 
     @Override
     public boolean isOpen() {
-        return channel.isActive() && ctx != null;
+        return channel.isActive() && ctx != null && !closeSent;
     }
 
     @Override
@@ -98,6 +98,16 @@ public final class WebSocketTransport extends ChannelOutboundHandlerAdapter impl
             return;
         }
         c.write(reply.message(), c.newPromise().addListener((ChannelFutureListener) f -> report(kind, bytes)));
+    }
+
+    @Override
+    public void writeUncounted(Object frame) {
+        ChannelHandlerContext c = ctx;
+        if (c == null) {
+            io.netty.util.ReferenceCountUtil.release(frame);
+            return;
+        }
+        c.writeAndFlush(frame, c.voidPromise());
     }
 
     private void report(Outbound.Kind kind, int bytes) {

@@ -79,6 +79,7 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
         WebSocketServerHandshaker handshaker = "13".equals(req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION))
                 ? new WebSocketServerHandshakerFactory(wsUrl(req), null, settings.decoderConfig()).newHandshaker(req) : null;
         if (handshaker == null) {
+            ctx.pipeline().remove(this); // the client may retry with version 13 on this connection
             WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
             return;
         }

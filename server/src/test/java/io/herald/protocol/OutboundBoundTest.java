@@ -221,6 +221,11 @@ class OutboundBoundTest {
             }
 
             @Override
+            public void writeUncounted(Object frame) {
+                io.netty.util.ReferenceCountUtil.release(frame);
+            }
+
+            @Override
             public boolean pauseReads(boolean paused) {
                 return false;
             }

@@ -193,6 +193,10 @@ class HttpRouterTest {
         String r = nextOutboundText();
         assertTrue(r.startsWith("HTTP/1.1 426"), r);
         assertTrue(r.contains("sec-websocket-version: 13"), r);
+        assertNull(ch.pipeline().get(HandlerNames.WS_UPGRADE), "the one-shot handler left");
+        upgrade("/api/v1/realtime/ws?token=" + token("alice", List.of(), List.of()));
+        assertTrue(nextOutboundText().startsWith("HTTP/1.1 101"), "a retry with version 13 on the same connection");
+        ReferenceCountUtil.release(nextFrame());
     }
 
     /** A client that leaves in the middle of a request body is the client's doing: a debug line, not a warning. */

@@ -303,7 +303,11 @@ public final class RedisBroker implements Broker {
             return CompletableFuture.failedFuture(new BrokerUnavailableException("Redis is not connected"));
         }
         byte[] name = (prefix + channel).getBytes(StandardCharsets.UTF_8);
-        return (endpoints.cluster() ? cmd.spublish(name, message) : cmd.publish(name, message)).thenApply(n -> null);
+        // No receiver: the instance that held the channel is gone (even if its tag still looks live for a moment).
+        return (endpoints.cluster() ? cmd.spublish(name, message) : cmd.publish(name, message))
+                .thenCompose(n -> n != null && n == 0
+                        ? CompletableFuture.<Void>failedFuture(new io.herald.broker.ControlChannel.UnknownInstanceException(channel))
+                        : CompletableFuture.<Void>completedFuture(null));
     }
 
     /** The command connection's commands, or null before it is up. */

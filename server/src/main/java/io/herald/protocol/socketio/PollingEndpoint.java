@@ -276,8 +276,8 @@ final class PollingEndpoint implements HttpEndpoint, PollingTransport.Host {
                                         boolean keepAlive, String corsOrigin) {
         return new PollingTransport.Reply() {
             @Override
-            public void ok(String body) {
-                complete(response(alloc, keepAlive, body, corsOrigin));
+            public boolean ok(String body) {
+                return complete(response(alloc, keepAlive, body, corsOrigin));
             }
 
             @Override
@@ -299,10 +299,12 @@ final class PollingEndpoint implements HttpEndpoint, PollingTransport.Host {
                 });
             }
 
-            private void complete(FullHttpResponse r) {
+            private boolean complete(FullHttpResponse r) {
                 if (!answer.complete(r)) {
                     r.release(); // the client went first
+                    return false;
                 }
+                return true;
             }
         };
     }

@@ -189,8 +189,9 @@ final class PollingRelay {
     private void serve(long id, String from, String sid, boolean post, String body, String requester) {
         PollingTransport.Reply reply = new PollingTransport.Reply() {
             @Override
-            public void ok(String b) {
-                answer("ok", b, 0);
+            public boolean ok(String b) {
+                answer("ok", b, 0); // the forwarding instance waits longer than a poll is ever held (see forward)
+                return true;
             }
 
             @Override

@@ -28,7 +28,8 @@ final class PollingTransport implements Transport {
      * sessions) another instance that forwarded it.
      */
     interface Reply {
-        void ok(String body);
+        /** 200 with {@code body}; false when the request is gone (its client left), so nothing was delivered. */
+        boolean ok(String body);
 
         /** 200 and the connection closes (a final answer such as a noop or close packet). */
         void okAndClose(String body);
@@ -121,6 +122,11 @@ final class PollingTransport implements Transport {
             return;
         }
         queue.add(reply);
+    }
+
+    @Override
+    public void writeUncounted(Object frame) {
+        io.netty.util.ReferenceCountUtil.release(frame); // only WebSocket candidates answer before they carry a session
     }
 
     private void taken(Outbound.Kind kind, int bytes) {
@@ -264,8 +270,7 @@ final class PollingTransport implements Transport {
             return;
         }
         StringBuilder out = new StringBuilder();
-        List<Outbound> sent = new ArrayList<>(queue.size());
-        for (Outbound o; (o = queue.poll()) != null; ) {
+        for (Outbound o : queue) {
             if (out.length() > 0) {
                 out.append(EngineIo.SEPARATOR);
             }
@@ -273,12 +278,13 @@ final class PollingTransport implements Transport {
                 ByteBuf payload = f.payload();
                 out.append(payload.toString(StandardCharsets.UTF_8));
             }
-            sent.add(o);
         }
         Reply r = pendingGet;
         pendingGet = null;
-        r.ok(out.toString());
-        for (Outbound o : sent) {
+        if (!r.ok(out.toString())) {
+            return; // the client left before its poll was answered: what was queued waits for the next one (§10)
+        }
+        for (Outbound o; (o = queue.poll()) != null; ) {
             int bytes = o.bytes();
             o.release();
             taken(o.kind(), bytes);

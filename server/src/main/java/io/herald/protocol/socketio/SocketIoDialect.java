@@ -231,8 +231,12 @@ public final class SocketIoDialect implements Dialect<SioState> {
             // The client paused polling: the session goes on over the WebSocket. What nobody polled yet goes out
             // first; the hub keeps delivering to the same connection throughout, so nothing is lost or repeated.
             s.probe = null;
+            if (!candidate.isOpen()) {
+                s.polling.probeGone(); // the WebSocket is closing already: polling goes on
+                return;
+            }
+            c.switchTransport(candidate); // the polling transport hands over and its sid is forgotten
             s.polling = null;
-            c.switchTransport(candidate);
         } else {
             candidate.fail(Disconnect.PROTOCOL_ERROR);
         }
@@ -244,8 +248,7 @@ public final class SocketIoDialect implements Dialect<SioState> {
     @Override
     public void answerCandidate(Transport candidate, ByteBuf utf8) {
         if (utf8.readableBytes() == 6 && "2probe".equals(utf8.toString(StandardCharsets.UTF_8))) {
-            candidate.write(new Outbound.Reply(TextFrames.text(candidate.alloc(), PROBE_ANSWER)));
-            candidate.flush();
+            candidate.writeUncounted(TextFrames.text(candidate.alloc(), PROBE_ANSWER));
         }
     }
 

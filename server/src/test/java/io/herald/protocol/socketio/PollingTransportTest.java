@@ -85,10 +85,16 @@ class PollingTransportTest {
     static final class Answer implements PollingTransport.Reply {
         final List<String> got = new ArrayList<>();
         Runnable abandoned;
+        /** The client left: an answer no longer reaches it. */
+        boolean gone;
 
         @Override
-        public void ok(String body) {
+        public boolean ok(String body) {
+            if (gone) {
+                return false;
+            }
             got.add("200 " + body);
+            return true;
         }
 
         @Override
@@ -131,6 +137,21 @@ class PollingTransportTest {
         assertEquals(List.of("200 42[\"e1\"]" + SEP + "3" + SEP + "42[\"e2\",{\"x\":\"é\"}]"), poll.got);
         assertEquals(List.of("EVENT:0", "REPLY:3", "EVENT:0"), taken, "each frame reported taken once polled, replies with the bytes counted");
         assertEquals(0, t.pendingBytes());
+    }
+
+    @Test
+    void framesAnsweredToAPollWhoseClientLeftStayQueuedForTheNextOne() {
+        // the client's channel closed while the answer was on its way: nothing may be lost (§10)
+        Answer gone = new Answer();
+        gone.gone = true;
+        t.poll(gone);
+        t.writeEvent("user:a", text("42[\"e1\"]"));
+        t.flush();
+        assertEquals(List.of(), taken, "not taken: it never reached the client");
+        Answer next = new Answer();
+        t.poll(next);
+        assertEquals(List.of("200 42[\"e1\"]"), next.got);
+        assertEquals(List.of("EVENT:0"), taken);
     }
 
     @Test

@@ -193,17 +193,55 @@ class SocketIoUpgradeTest {
         assertEquals(List.of("42[\"while-paused-1\"]", "42[\"while-paused-2\"]", "42[\"after\"]"), texts(ws));
         assertEquals("400 {\"code\":1,\"message\":\"Session ID unknown\"}",
                 answer(request(HttpMethod.GET, "&sid=" + sid, null, null)), "the sid is the WebSocket's now");
+        assertNull(((PollingEndpoint) dialect.pollingEndpoint()).get(sid), "no longer a polling session");
+        assertNull(dialect.continues(new QueryStringDecoder("/socket.io/?EIO=4&transport=websocket&sid=" + sid)),
+                "a second upgrade of it is not a candidate");
         assertEquals(1, connections.size(), "still one session");
         assertEquals(1, stats.connections());
 
         ws.writeInbound(new TextWebSocketFrame("2"));
         assertEquals(List.of("3"), texts(ws), "the session answers over its new transport");
 
+        Connection<SioState> c = sessionOf(ws);
+        assertEquals(0, c.bound().outstanding(), "everything written was taken, and the probe's answer never counted");
+        assertEquals(0, c.bound().replyBytes());
         ws.close();
         loop.runPendingTasks();
         assertEquals(0, connections.size(), "the WebSocket's end is the session's");
         assertEquals(0, stats.connections());
         assertTrue(connections.tryAdmit(), "its place under the cap was given back");
+    }
+
+    @SuppressWarnings("unchecked")
+    static Connection<SioState> sessionOf(EmbeddedChannel ws) {
+        return (Connection<SioState>) ws.pipeline().get(DialectHandler.class).connection();
+    }
+
+    @Test
+    void pingsOnTheProbeAreAnsweredWithoutDisturbingTheUpgrade() {
+        String sid = connectedSession();
+        EmbeddedChannel ws = probe(sid);
+        ws.writeInbound(new TextWebSocketFrame("2probe"));
+        ws.writeInbound(new io.netty.handler.codec.http.websocketx.PingWebSocketFrame(Unpooled.copiedBuffer("p", StandardCharsets.UTF_8)));
+        ws.writeInbound(new TextWebSocketFrame("5"));
+        publish("after");
+        assertEquals(List.of("3probe", "PongWebSocketFrame", "42[\"after\"]"),
+                texts(ws).stream().map(t -> t.startsWith("PongWebSocketFrame") ? "PongWebSocketFrame" : t).toList());
+    }
+
+    @Test
+    void aProbeWeAreClosingIsNotSwitchedTo() {
+        String sid = connectedSession();
+        EmbeddedChannel ws = probe(sid);
+        ws.writeInbound(new TextWebSocketFrame("2probe"));
+        texts(ws);
+        ws.pipeline().get(WebSocketTransport.class).close(io.herald.protocol.Disconnect.PROTOCOL_ERROR);
+        ws.writeInbound(new TextWebSocketFrame("5"));
+        loop.runPendingTasks();
+        assertNotNull(((PollingEndpoint) dialect.pollingEndpoint()).get(sid), "still a polling session");
+        CompletableFuture<FullHttpResponse> poll = request(HttpMethod.GET, "&sid=" + sid, null, null);
+        publish("e");
+        assertEquals("200 42[\"e\"]", answer(poll));
     }
 
     @Test
