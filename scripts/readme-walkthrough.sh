@@ -63,7 +63,7 @@ done
 # Terminal 3: paste the exports, then publish.
 ( source "$work/exports"; bash "$work/terminal3.sh" ) > "$work/out3" 2>&1
 
-expected='{"type":"file_created","share_id":"demo","data":{"id":"f1","name":"a.txt"}}'
+expected='{"type":"file_created","share_id":"demo","data":{"id":"f1","name":"a.txt"},"offset":1}'
 for _ in $(seq 1 20); do
   grep -qF "$expected" "$work/out2" && break
   sleep 0.5

@@ -8,6 +8,7 @@ import io.herald.auth.TokenVerifier;
 import io.herald.broker.Broker;
 import io.herald.broker.local.LocalBroker;
 import io.herald.broker.ControlChannel;
+import io.herald.broker.history.InMemoryHistory;
 import io.herald.broker.redis.RedisBroker;
 import io.herald.broker.redis.RedisControlChannel;
 import io.herald.config.ConfigException;
@@ -86,7 +87,7 @@ public final class Gateway implements AutoCloseable {
 
         Map<Endpoint, Dialect> dialects = new EnumMap<>(Endpoint.class);
         dialects.put(Endpoint.SYNC, new SyncDialect());
-        dialects.put(Endpoint.REALTIME, new RealtimeDialect(clock));
+        dialects.put(Endpoint.REALTIME, new RealtimeDialect(clock, broker.history()));
         dialects.put(Endpoint.CHANNELS, new ChannelsDialect(verifier, clock));
         SocketIoSettings socketIo = config.socketIoConformance() ? SocketIoSettings.conformanceProfile() : SocketIoSettings.production();
         OriginPolicy origins = new OriginPolicy(config.allowedOrigins(), tls != null);
@@ -194,7 +195,9 @@ public final class Gateway implements AutoCloseable {
 
     private static Broker createBroker(HeraldConfig config) {
         if (config.broker().equals("local")) {
-            return new LocalBroker();
+            // §11: positions and recovery in memory, all topics together within a quarter of the heap
+            return new LocalBroker(config.historySize() == 0 ? null : new InMemoryHistory(config.historySize(),
+                    config.historyTtl(), Runtime.getRuntime().maxMemory() / 4, java.time.Clock.systemUTC()));
         }
         return new RedisBroker(config.broker(), config.redisPrefix(), config.instanceId());
     }

@@ -52,6 +52,11 @@ public interface Broker extends InterestListener, AutoCloseable {
         return null;
     }
 
+    /** §11: the history this broker keeps positions in, or null when it keeps none. */
+    default io.herald.broker.history.History history() {
+        return null;
+    }
+
     @Override
     void close();
 }

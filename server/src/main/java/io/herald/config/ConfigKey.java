@@ -26,7 +26,9 @@ public enum ConfigKey {
     TLS_KEY(null),
     DRAIN("10s"),
     MAX_CONNECTIONS("0"),
-    SOCKETIO_CONFORMANCE("false");
+    SOCKETIO_CONFORMANCE("false"),
+    HISTORY_SIZE("100"),
+    HISTORY_TTL("2m");
 
     private final String defaultValue;
     private final String envName;

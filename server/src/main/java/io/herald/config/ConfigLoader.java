@@ -114,7 +114,9 @@ public final class ConfigLoader {
                 parse(v, ConfigKey.TLS_KEY, Path::of),
                 parse(v, ConfigKey.DRAIN, Durations::parse),
                 parse(v, ConfigKey.MAX_CONNECTIONS, Integer::parseInt),
-                parse(v, ConfigKey.SOCKETIO_CONFORMANCE, ConfigLoader::bool));
+                parse(v, ConfigKey.SOCKETIO_CONFORMANCE, ConfigLoader::bool),
+                parse(v, ConfigKey.HISTORY_SIZE, Integer::parseInt),
+                parse(v, ConfigKey.HISTORY_TTL, Durations::parse));
     }
 
     private static <T> T parse(Map<ConfigKey, String> v, ConfigKey key, Function<String, T> parser) {

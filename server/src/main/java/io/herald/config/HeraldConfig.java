@@ -31,7 +31,9 @@ public record HeraldConfig(
         Path tlsKey,
         Duration drain,
         int maxConnections,
-        boolean socketIoConformance) {
+        boolean socketIoConformance,
+        int historySize,
+        Duration historyTtl) {
 
     /** §1: an HMAC secret shorter than this is refused (HS256 needs 256 bits). */
     public static final int MIN_SECRET_BYTES = 32;
@@ -68,6 +70,9 @@ public record HeraldConfig(
         require(drain != null && !drain.isNegative() && drain.compareTo(MAX_DURATION) <= 0, ConfigKey.DRAIN,
                 "must be between 0s and 365d");
         require(maxConnections >= 0, ConfigKey.MAX_CONNECTIONS, "must be 0 (no cap) or more");
+        require(historySize >= 0 && historySize <= 100_000, ConfigKey.HISTORY_SIZE, "must be 0 (off) to 100000");
+        require(historyTtl != null && historyTtl.compareTo(Duration.ofSeconds(1)) >= 0
+                && historyTtl.compareTo(Duration.ofDays(1)) <= 0, ConfigKey.HISTORY_TTL, "must be between 1s and 1d");
         require(!socketIoConformance || isLoopback(bind), ConfigKey.SOCKETIO_CONFORMANCE,
                 "the test profile runs only with a loopback HERALD_BIND (127.0.0.1, ::1 or localhost)");
     }
@@ -88,7 +93,7 @@ public record HeraldConfig(
     public HeraldConfig withJwtSecret(String secret) {
         return new HeraldConfig(bind, port, secret, jwtPublicKey, jwtIssuer, jwtAudience, jwtLeeway, broker,
                 redisPrefix, instanceId, sendBuffer, idleTimeout, maxFrame, allowedOrigins, tlsCert, tlsKey, drain,
-                maxConnections, socketIoConformance);
+                maxConnections, socketIoConformance, historySize, historyTtl);
     }
 
     public static Builder builder() {

@@ -8,6 +8,23 @@ package io.herald.hub;
  * @param data      the {@code data} value exactly as the publisher wrote it (UTF-8 JSON), or null when absent
  * @param shareId   {@code share_id}, defaulting to the id of a {@code share:} topic; may be null
  * @param deviceId  {@code device_id}, defaulting to the id of a {@code device:} topic; may be null
+ * @param offset    §11: the event's offset in its topic's history, or 0 when it has none (no history, or a topic
+ *                  without positions)
  */
-public record Envelope(Topic topic, String eventType, byte[] data, String shareId, String deviceId) {
+public record Envelope(Topic topic, String eventType, byte[] data, String shareId, String deviceId, long offset) {
+
+    /** An event as published, before the history gave it a position. */
+    public Envelope(Topic topic, String eventType, byte[] data, String shareId, String deviceId) {
+        this(topic, eventType, data, shareId, deviceId, 0);
+    }
+
+    /** This event at {@code offset} of its topic (§11). */
+    public Envelope withOffset(long offset) {
+        return new Envelope(topic, eventType, data, shareId, deviceId, offset);
+    }
+
+    /** §11: the topics clients resume by position ({@code share:} and {@code channel:}). */
+    public static boolean positioned(Topic topic) {
+        return topic.kind() == Topic.Kind.SHARE || topic.kind() == Topic.Kind.CHANNEL;
+    }
 }

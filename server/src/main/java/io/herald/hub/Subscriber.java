@@ -24,4 +24,9 @@ public interface Subscriber {
      * dropped (the subscriber then owns the duty to tell its client, §8.3).
      */
     boolean deliver(String topic, ByteBuf frame);
+
+    /** {@link #deliver(String, ByteBuf)} of an event at {@code offset} of its topic (§11), or 0 without one. */
+    default boolean deliver(String topic, long offset, ByteBuf frame) {
+        return deliver(topic, frame);
+    }
 }

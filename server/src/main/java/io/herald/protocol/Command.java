@@ -25,6 +25,11 @@ public final class Command {
     /** §8.3: Herald never echoes more than this many characters of client input; a longer {@code id} is refused. */
     public static final int MAX_ECHO = 128;
 
+    /** §11: a resume position a subscribe carries ({@code "since": {"epoch": e, "offset": o}}). */
+    public record Since(String epoch, long offset) {
+    }
+
+    private Since since;
     private final Map<String, String> fields;
     private final Map<String, String> data;
     private final String id;
@@ -66,6 +71,7 @@ public final class Command {
             Map<String, String> fields = new HashMap<>(4);
             Map<String, String> data = Map.of();
             String id = null;
+            Since since = null;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken t = p.nextToken();
@@ -80,6 +86,8 @@ public final class Command {
                     }
                 } else if (name.equals("id") && (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT)) {
                     id = p.getText();
+                } else if (name.equals("since") && t == JsonToken.START_OBJECT) {
+                    since = since(p);
                 } else if (name.equals("data") && t == JsonToken.START_OBJECT) {
                     data = new HashMap<>(4);
                     while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -97,12 +105,41 @@ public final class Command {
             if (p.nextToken() != null) {
                 throw new Malformed("trailing content after the JSON object");
             }
-            return new Command(fields, data, id);
+            Command c = new Command(fields, data, id);
+            c.since = since;
+            return c;
         } catch (JsonProcessingException e) {
             throw new Malformed("malformed JSON");
         } catch (IOException e) {
             throw new Malformed("unreadable message");
         }
+    }
+
+    /** The {@code since} of a subscribe (§11), or null. */
+    public Since since() {
+        return since;
+    }
+
+    /** {@code {"epoch": "…", "offset": n}}, both required; anything else is not a position. */
+    private static Since since(JsonParser p) throws IOException, Malformed {
+        String epoch = null;
+        long offset = -1;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken t = p.nextToken();
+            if (name.equals("epoch") && t == JsonToken.VALUE_STRING && p.getTextLength() <= MAX_ECHO) {
+                epoch = p.getText();
+            } else if (name.equals("offset") && t == JsonToken.VALUE_NUMBER_INT
+                    && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+                offset = p.getLongValue();
+            } else {
+                p.skipChildren();
+            }
+        }
+        if (epoch == null || offset < 0) {
+            throw new Malformed("since must be {\"epoch\": string, \"offset\": integer >= 0}");
+        }
+        return new Since(epoch, offset);
     }
 
     /** True when {@code value} may be echoed to the client (§8.3: at most {@link #MAX_ECHO} characters). */

@@ -46,6 +46,11 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
     private boolean ended;
     private boolean admitted;
     private List<Runnable> onEnded;
+    /**
+     * §11: per topic just subscribed at a position, the offset up to which live events are already accounted for
+     * (replayed, or before the client's position): those are dropped, once, as they arrive. Null while none.
+     */
+    private java.util.Map<String, Long> deliveredUpTo;
 
     /**
      * @param principal      null for a connection that is only being refused, or one that authenticates in band (§7)
@@ -146,11 +151,28 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
 
     /** Leaves every topic (Socket.IO's DISCONNECT of the main namespace, §7). */
     public void unsubscribeAll() {
+        deliveredUpTo = null;
         core.hub().unsubscribeAll(this);
     }
 
     public boolean unsubscribe(Topic topic) {
+        if (deliveredUpTo != null) {
+            deliveredUpTo.remove(topic.name());
+        }
         return core.hub().unsubscribe(this, topic.name());
+    }
+
+    /**
+     * §11: the client has (or was given) every event of {@code topic} up to {@code offset}: live events at or below
+     * it that are still on their way here are dropped, so none is delivered twice across a replay's seam.
+     */
+    public void deliveredUpTo(Topic topic, long offset) {
+        (deliveredUpTo == null ? deliveredUpTo = new java.util.HashMap<>(4) : deliveredUpTo).put(topic.name(), offset);
+    }
+
+    /** Writes one replayed event frame (§11) as events are written: counted by the bound, flushed with the turn. */
+    public boolean replay(Topic topic, ByteBuf frame) {
+        return deliver(topic.name(), frame);
     }
 
     public boolean isSubscribed(Topic topic) {
@@ -361,6 +383,24 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
     @Override
     public Set<String> topics() {
         return topics;
+    }
+
+    @Override
+    public boolean deliver(String topic, long offset, ByteBuf frame) {
+        if (deliveredUpTo != null && offset > 0) {
+            Long upTo = deliveredUpTo.get(topic);
+            if (upTo != null) {
+                if (offset <= upTo) {
+                    frame.release(); // replayed already, or before the position the client resumed from
+                    return false;
+                }
+                deliveredUpTo.remove(topic); // past the seam: live from here on
+                if (deliveredUpTo.isEmpty()) {
+                    deliveredUpTo = null;
+                }
+            }
+        }
+        return deliver(topic, frame);
     }
 
     @Override

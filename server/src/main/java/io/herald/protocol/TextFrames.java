@@ -65,6 +65,16 @@ public final class TextFrames {
         g.writeRawValue(new RawJson(rawJson));
     }
 
+    private static final SerializedString OFFSET = new SerializedString("offset");
+
+    /** §11: {@code "offset": n} for an event with a position in its topic's history; nothing without one. */
+    public static void offsetField(JsonGenerator g, long offset) throws IOException {
+        if (offset > 0) {
+            g.writeFieldName(OFFSET);
+            g.writeNumber(offset);
+        }
+    }
+
     /** A frame around ready-made UTF-8 payload bytes. */
     public static ByteBuf text(ByteBufAllocator alloc, byte[] utf8) {
         ByteBuf buf = alloc.ioBuffer(MAX_HEADER + utf8.length);

@@ -56,7 +56,9 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
                 .port(0)
                 .jwtSecret(SECRET)
                 .set(ConfigKey.INSTANCE_ID, "test")
-                .set(ConfigKey.DRAIN, "200ms");
+                .set(ConfigKey.DRAIN, "200ms")
+                // §11 history off unless a test is about it: the frames of §4-§7 then carry no positions
+                .set(ConfigKey.HISTORY_SIZE, "0");
         customize.accept(b);
         gateway = Gateway.start(b.build());
     }

@@ -33,7 +33,16 @@ public interface History {
     }
 
     /** Keeps {@code e} as its topic's next event and returns its position (epoch and the event's offset). */
-    Position append(Envelope e);
+    default Position append(Envelope e) {
+        return append(e, positioned -> { });
+    }
+
+    /**
+     * Keeps {@code e} as its topic's next event and hands it, with its offset, to {@code deliver} before any later
+     * event of the topic is appended: deliveries of one topic happen in offset order, whatever thread publishes.
+     * {@code deliver} must not block.
+     */
+    Position append(Envelope e, java.util.function.Consumer<Envelope> deliver);
 
     /** Where {@code topic} stands now (a new epoch at offset 0 for a topic with no history). */
     Position position(String topic);

@@ -75,7 +75,7 @@ public final class InMemoryHistory implements History {
     }
 
     @Override
-    public Position append(Envelope e) {
+    public Position append(Envelope e, java.util.function.Consumer<Envelope> deliver) {
         String topic = e.topic().name();
         long now = clock.millis();
         int cost = ENTRY_OVERHEAD + topic.length() + e.eventType().length() + (e.data() == null ? 0 : e.data().length);
@@ -99,6 +99,7 @@ public final class InMemoryHistory implements History {
                 }
                 log.lastAppendMillis = now;
                 p = new Position(log.epoch, log.offset);
+                deliver.accept(e.withOffset(log.offset));
             }
             if (bytes.get() > maxBytes) {
                 evict(topic);
@@ -109,22 +110,53 @@ public final class InMemoryHistory implements History {
 
     @Override
     public Position position(String topic) {
-        Log log = live(topic);
-        if (log == null) {
-            return new Position(newEpoch(), 0); // no history: nothing any position could recover
-        }
-        synchronized (log) {
-            return new Position(log.epoch, log.offset);
+        while (true) {
+            Log log = logFor(topic);
+            synchronized (log) {
+                if (!log.gone) {
+                    return new Position(log.epoch, log.offset);
+                }
+            }
         }
     }
 
     @Override
     public Recovery recover(String topic, Position since) {
-        Log log = live(topic);
-        if (log == null) {
-            return new Recovery(false, new Position(newEpoch(), 0), List.of());
+        while (true) {
+            Log log = logFor(topic);
+            synchronized (log) {
+                if (!log.gone) {
+                    return recover(log, since);
+                }
+            }
         }
-        synchronized (log) {
+    }
+
+    /**
+     * The topic's live log, made (a new epoch at offset 0) when it has none, so that a position named to a client
+     * stays the topic's until its history is lost.
+     */
+    private Log logFor(String topic) {
+        Log log = live(topic);
+        if (log != null) {
+            return log;
+        }
+        long now = clock.millis();
+        Log made = topics.computeIfAbsent(topic, t -> {
+            bytes.addAndGet(TOPIC_OVERHEAD);
+            Log fresh = new Log();
+            fresh.lastAppendMillis = now;
+            return fresh;
+        });
+        if (bytes.get() > maxBytes) {
+            evict(topic);
+        }
+        return made;
+    }
+
+    /** Caller holds {@code log}'s lock. */
+    private Recovery recover(Log log, Position since) {
+        {
             Position now = new Position(log.epoch, log.offset);
             if (since == null || !log.epoch.equals(since.epoch()) || since.offset() > log.offset || since.offset() < 0) {
                 return new Recovery(false, now, List.of());

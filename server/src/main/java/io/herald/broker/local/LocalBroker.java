@@ -1,5 +1,6 @@
 package io.herald.broker.local;
 
+import io.herald.broker.history.History;
 import io.herald.broker.Broker;
 import io.herald.hub.Envelope;
 
@@ -14,6 +15,22 @@ public final class LocalBroker implements Broker {
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     private volatile Listener listener;
+    private final History history;
+
+    /** Without history (§11 off). */
+    public LocalBroker() {
+        this(null);
+    }
+
+    /** With §11 positions for {@code share:} and {@code channel:} topics kept in {@code history}; null for none. */
+    public LocalBroker(History history) {
+        this.history = history;
+    }
+
+    @Override
+    public History history() {
+        return history;
+    }
 
     @Override
     public CompletionStage<Void> start(Listener listener) {
@@ -27,7 +44,11 @@ public final class LocalBroker implements Broker {
         if (l == null) {
             return CompletableFuture.failedFuture(new IllegalStateException("broker not started"));
         }
-        l.onPublication(envelope);
+        if (history != null && Envelope.positioned(envelope.topic())) {
+            history.append(envelope, l::onPublication); // positioned, and handed on in offset order
+        } else {
+            l.onPublication(envelope);
+        }
         return DONE;
     }
 

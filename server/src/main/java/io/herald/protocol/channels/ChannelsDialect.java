@@ -247,6 +247,7 @@ public final class ChannelsDialect implements Dialect<Void> {
             TextFrames.rawField(g, DATA, e.data() != null ? e.data() : EMPTY_OBJECT);
             g.writeFieldName(TIMESTAMP);
             g.writeString(timestamp);
+            TextFrames.offsetField(g, e.offset()); // §11
             g.writeEndObject();
         });
     }

@@ -1,5 +1,6 @@
 package io.herald.protocol.realtime;
 
+import io.herald.broker.history.History;
 import com.fasterxml.jackson.core.io.SerializedString;
 import io.herald.hub.Envelope;
 import io.herald.hub.Topic;
@@ -26,9 +27,16 @@ public final class RealtimeDialect implements Dialect<Void> {
     private static final SerializedString DATA = new SerializedString("data");
 
     private final Clock clock;
+    /** §11: where share topics' positions are kept, or null without history. */
+    private final History history;
 
     public RealtimeDialect(Clock clock) {
+        this(clock, null);
+    }
+
+    public RealtimeDialect(Clock clock, History history) {
         this.clock = clock;
+        this.history = history;
     }
 
     @Override
@@ -72,7 +80,7 @@ public final class RealtimeDialect implements Dialect<Void> {
                 c.send(Replies.single(alloc, "type", "pong"));
                 break;
             case "subscribe":
-                subscribe(c, cmd.get("share_id"));
+                subscribe(c, cmd.get("share_id"), cmd.since());
                 break;
             case "unsubscribe":
                 unsubscribe(c, cmd.get("share_id"));
@@ -82,7 +90,7 @@ public final class RealtimeDialect implements Dialect<Void> {
         }
     }
 
-    private void subscribe(Connection<Void> c, String shareId) {
+    private void subscribe(Connection<Void> c, String shareId, Command.Since since) {
         ByteBufAllocator alloc = c.alloc();
         if (shareId == null) {
             c.send(Replies.error(alloc, "invalid_request", null, null, "missing share_id"));
@@ -101,9 +109,59 @@ public final class RealtimeDialect implements Dialect<Void> {
             if (failure != null) {
                 c.send(Replies.error(c.alloc(), "internal_error", "share_id", shareId, "subscription failed, retry"));
             } else if (c.isSubscribed(topic)) { // not when an unsubscribe overtook the confirmation
-                c.send(shareReply(c.alloc(), "subscribed", shareId));
+                if (history == null) {
+                    c.send(shareReply(c.alloc(), "subscribed", shareId));
+                } else {
+                    subscribedAt(c, topic, since);
+                }
             }
         }));
+    }
+
+    /**
+     * §11, on the connection's loop right after the hub subscription: answers {@code subscribed} with the topic's
+     * position and, for a {@code since} the history covers, the events the client missed, in order; live events at
+     * or below the position the answer names are dropped as they arrive (the hub may have queued some already).
+     */
+    private void subscribedAt(Connection<Void> c, Topic topic, Command.Since since) {
+        History.Recovery r = since == null ? null
+                : history.recover(topic.name(), new History.Position(since.epoch(), since.offset()));
+        History.Position now = r != null ? r.position() : history.position(topic.name());
+        boolean recovered = r != null && r.recovered();
+        History.Position answered = recovered ? new History.Position(since.epoch(), since.offset()) : now;
+        c.send(TextFrames.json(c.alloc(), g -> {
+            g.writeStartObject();
+            g.writeStringField("type", "subscribed");
+            g.writeStringField("share_id", topic.id());
+            g.writeStringField("epoch", answered.epoch());
+            g.writeNumberField("offset", answered.offset());
+            if (since != null) {
+                g.writeBooleanField("recovered", recovered);
+            }
+            g.writeEndObject();
+        }));
+        if (recovered) {
+            for (History.Entry missed : r.events()) {
+                ByteBuf frame = render(missed.envelope().withOffset(missed.offset()), c.alloc());
+                if (frame != null) { // event types this endpoint does not send are skipped (§11)
+                    c.replay(topic, frame);
+                }
+            }
+        } else if (since != null) {
+            c.send(forceSyncAt(c.alloc(), topic.id(), now)); // the gap is not covered: refetch this share
+        }
+        c.deliveredUpTo(topic, now.offset());
+    }
+
+    private static ByteBuf forceSyncAt(ByteBufAllocator alloc, String shareId, History.Position p) {
+        return TextFrames.json(alloc, g -> {
+            g.writeStartObject();
+            g.writeStringField("type", SyncDialect.FORCE_SYNC);
+            g.writeStringField("share_id", shareId);
+            g.writeStringField("epoch", p.epoch());
+            g.writeNumberField("offset", p.offset());
+            g.writeEndObject();
+        });
     }
 
     private void unsubscribe(Connection<Void> c, String shareId) {
@@ -134,7 +192,12 @@ public final class RealtimeDialect implements Dialect<Void> {
     /** §8.3: {@code {"type":"force_sync","share_id":"s"}} for a share; user and broadcast events have no resync. */
     @Override
     public ByteBuf forceSync(Topic topic, ByteBufAllocator alloc) {
-        return topic.kind() == Topic.Kind.SHARE ? shareReply(alloc, SyncDialect.FORCE_SYNC, topic.id()) : null;
+        if (topic.kind() != Topic.Kind.SHARE) {
+            return null;
+        }
+        // §11: with history, the position from which delivery goes on
+        return history == null ? shareReply(alloc, SyncDialect.FORCE_SYNC, topic.id())
+                : forceSyncAt(alloc, topic.id(), history.position(topic.name()));
     }
 
     @Override
@@ -160,6 +223,7 @@ public final class RealtimeDialect implements Dialect<Void> {
             if (e.data() != null) {
                 TextFrames.rawField(g, DATA, e.data());
             }
+            TextFrames.offsetField(g, e.offset()); // §11: share events carry their position
             g.writeEndObject();
         });
     }

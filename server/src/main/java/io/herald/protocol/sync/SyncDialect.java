@@ -115,6 +115,7 @@ public final class SyncDialect implements Dialect<Void> {
                     if (e.data() != null) {
                         TextFrames.rawField(g, DATA, e.data());
                     }
+                    TextFrames.offsetField(g, e.offset()); // §11
                     g.writeEndObject();
                 });
             }

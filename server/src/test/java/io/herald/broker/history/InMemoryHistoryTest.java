@@ -85,6 +85,17 @@ class InMemoryHistoryTest {
     }
 
     @Test
+    void aPositionNamedBeforeTheFirstEventStaysTheTopics() {
+        History.Position before = history.position("share:quiet");
+        assertEquals(0, before.offset());
+        assertEquals(before, history.position("share:quiet"), "the same epoch every time it is asked");
+        history.append(event("quiet", "first"));
+        History.Recovery r = history.recover("share:quiet", before);
+        assertTrue(r.recovered());
+        assertEquals(List.of("1:first"), types(r));
+    }
+
+    @Test
     void aResumeAtTheCurrentPositionRecoversNothingMissed() {
         History.Position seen = history.append(event("s1", "a"));
         History.Recovery r = history.recover("share:s1", seen);
@@ -133,12 +144,13 @@ class InMemoryHistoryTest {
     void aTopicIdlePastTheTtlLosesItsHistoryAndStartsANewEpoch() {
         History.Position old = history.append(event("s1", "a"));
         clock.advance(Duration.ofMinutes(3));
-        assertFalse(history.recover("share:s1", old).recovered());
-        assertEquals(0, history.topicCount(), "an idle topic costs nothing");
-        assertEquals(0, history.bytes());
+        History.Recovery r = history.recover("share:s1", old);
+        assertFalse(r.recovered());
+        assertNotEquals(old.epoch(), r.position().epoch());
+        assertEquals(0, r.position().offset());
+        assertEquals(InMemoryHistory.TOPIC_OVERHEAD, history.bytes(), "only an empty log is left of it");
         History.Position next = history.append(event("s1", "b"));
-        assertNotEquals(old.epoch(), next.epoch());
-        assertEquals(1, next.offset());
+        assertEquals(new History.Position(r.position().epoch(), 1), next, "the position just named goes on");
     }
 
     @Test

@@ -119,4 +119,38 @@ class RealtimeDialectTest {
             assertEquals(List.of(error, error), c.texts());
         }
     }
+
+    /**
+     * §11's seam: a resume whose replay already holds an event that the hub had queued for this loop delivers it
+     * once, in order, and later events live.
+     */
+    @Test
+    void aReplayAndTheEventsTheHubQueuedMeetWithoutDuplicates() {
+        io.herald.broker.history.InMemoryHistory history = new io.herald.broker.history.InMemoryHistory(
+                100, java.time.Duration.ofMinutes(2), 1 << 20, java.time.Clock.systemUTC());
+        RealtimeDialect withHistory = new RealtimeDialect(EmbeddedConnection.CLOCK, history);
+        try (EmbeddedConnection c = new EmbeddedConnection(withHistory,
+                EmbeddedConnection.principal("alice", Set.of("s1"), Set.of()), null)) {
+            c.texts();
+            c.send("{\"action\":\"subscribe\",\"share_id\":\"s1\"}");
+            String epoch = history.position("share:s1").epoch();
+            assertEquals(List.of("{\"type\":\"subscribed\",\"share_id\":\"s1\",\"epoch\":\"" + epoch + "\",\"offset\":0}"),
+                    c.texts());
+            for (int n = 1; n <= 3; n++) {
+                history.append(new Envelope(Topic.share("s1"), "e" + n, null, "s1", null), c.hub::publish);
+            }
+            c.channel.runPendingTasks();
+            assertEquals(3, c.texts().size());
+            // event 4 is appended and its delivery queued on the loop, but not run before the resume is handled
+            history.append(new Envelope(Topic.share("s1"), "e4", null, "s1", null), c.hub::publish);
+            c.channel.writeInbound(new io.netty.handler.codec.http.websocketx.TextWebSocketFrame(
+                    "{\"action\":\"subscribe\",\"share_id\":\"s1\",\"since\":{\"epoch\":\"" + epoch + "\",\"offset\":2}}"));
+            history.append(new Envelope(Topic.share("s1"), "e5", null, "s1", null), c.hub::publish);
+            assertEquals(List.of(
+                    "{\"type\":\"subscribed\",\"share_id\":\"s1\",\"epoch\":\"" + epoch + "\",\"offset\":2,\"recovered\":true}",
+                    "{\"type\":\"e3\",\"share_id\":\"s1\",\"offset\":3}",
+                    "{\"type\":\"e4\",\"share_id\":\"s1\",\"offset\":4}",
+                    "{\"type\":\"e5\",\"share_id\":\"s1\",\"offset\":5}"), c.texts(), "e4 once, though queued twice");
+        }
+    }
 }

@@ -1,0 +1,114 @@
+package io.herald.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.herald.config.ConfigKey;
+import io.herald.testing.TestServer;
+import io.herald.testing.WsTestClient;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * §11 on the realtime endpoint with the local broker: positions on {@code subscribed} and on share events, a
+ * resume with {@code since} that the history covers (the missed events, in order, exactly once, then live ones),
+ * and one it does not (a gap past the history, a foreign epoch): {@code recovered: false} and {@code force_sync}.
+ */
+class RecoveryE2ETest {
+    @RegisterExtension
+    static final TestServer server = TestServer.perClass(b -> b.set(ConfigKey.HISTORY_SIZE, "5"));
+
+    static WsTestClient connect(String user, String share) {
+        WsTestClient ws = WsTestClient.connect(server.ws("/api/v1/realtime/ws?token=" + server.userToken(user, share)));
+        assertEquals("connected", ws.nextJson().get("type").asText());
+        return ws;
+    }
+
+    static void publish(String share, int n) {
+        server.publish("{\"topic\":\"share:" + share + "\",\"event_type\":\"file_updated\",\"data\":{\"n\":" + n + "}}");
+    }
+
+    static String event(String share, int n, long offset) {
+        return "{\"type\":\"file_updated\",\"share_id\":\"" + share + "\",\"data\":{\"n\":" + n + "},\"offset\":" + offset + "}";
+    }
+
+    @Test
+    void aResumeTheHistoryCoversGetsTheMissedEventsThenLiveOnesExactlyOnce() throws Exception {
+        String epoch;
+        try (WsTestClient ws = connect("rita", "r1")) {
+            ws.send("{\"action\":\"subscribe\",\"share_id\":\"r1\"}");
+            JsonNode subscribed = ws.nextJson();
+            assertEquals("subscribed", subscribed.get("type").asText());
+            assertEquals(0, subscribed.get("offset").asLong());
+            assertNull(subscribed.get("recovered"), "no since, no recovered");
+            epoch = subscribed.get("epoch").asText();
+            publish("r1", 1);
+            publish("r1", 2);
+            assertEquals(event("r1", 1, 1), ws.next());
+            assertEquals(event("r1", 2, 2), ws.next());
+        }
+        publish("r1", 3); // while the client is away
+        publish("r1", 4);
+        try (WsTestClient ws = connect("rita", "r1")) {
+            ws.send("{\"action\":\"subscribe\",\"share_id\":\"r1\",\"since\":{\"epoch\":\"" + epoch + "\",\"offset\":2}}");
+            assertEquals("{\"type\":\"subscribed\",\"share_id\":\"r1\",\"epoch\":\"" + epoch
+                    + "\",\"offset\":2,\"recovered\":true}", ws.next());
+            assertEquals(event("r1", 3, 3), ws.next());
+            assertEquals(event("r1", 4, 4), ws.next());
+            publish("r1", 5);
+            assertEquals(event("r1", 5, 5), ws.next(), "then live, at the next offset");
+            assertNull(ws.poll(Duration.ofMillis(200)), "nothing twice");
+        }
+    }
+
+    @Test
+    void aGapPastTheHistoryIsNotRecoveredAndForcesASync() throws Exception {
+        String epoch;
+        try (WsTestClient ws = connect("sam", "g1")) {
+            ws.send("{\"action\":\"subscribe\",\"share_id\":\"g1\"}");
+            epoch = ws.nextJson().get("epoch").asText();
+            publish("g1", 1);
+            assertEquals(event("g1", 1, 1), ws.next());
+        }
+        for (int n = 2; n <= 9; n++) {
+            publish("g1", n); // 5 kept: 5..9; 2..4 are gone
+        }
+        try (WsTestClient ws = connect("sam", "g1")) {
+            ws.send("{\"action\":\"subscribe\",\"share_id\":\"g1\",\"since\":{\"epoch\":\"" + epoch + "\",\"offset\":1}}");
+            assertEquals("{\"type\":\"subscribed\",\"share_id\":\"g1\",\"epoch\":\"" + epoch
+                    + "\",\"offset\":9,\"recovered\":false}", ws.next(), "the current position");
+            assertEquals("{\"type\":\"force_sync\",\"share_id\":\"g1\",\"epoch\":\"" + epoch + "\",\"offset\":9}", ws.next());
+            publish("g1", 10);
+            assertEquals(event("g1", 10, 10), ws.next(), "delivery goes on from the position force_sync named");
+        }
+    }
+
+    @Test
+    void aForeignEpochIsNotRecovered() {
+        try (WsTestClient ws = connect("tom", "f1")) {
+            publish("f1", 1);
+            ws.send("{\"action\":\"subscribe\",\"share_id\":\"f1\",\"since\":{\"epoch\":\"not-this-one\",\"offset\":1}}");
+            JsonNode subscribed = ws.nextJson();
+            assertFalse(subscribed.get("recovered").asBoolean());
+            assertEquals(1, subscribed.get("offset").asLong());
+            assertEquals("force_sync", ws.nextJson().get("type").asText());
+        }
+    }
+
+    @Test
+    void aSinceThatIsNotAPositionIsAnInvalidRequest() {
+        try (WsTestClient ws = connect("una", "m1")) {
+            ws.send("{\"action\":\"subscribe\",\"share_id\":\"m1\",\"since\":{\"epoch\":\"e\"}}");
+            JsonNode error = ws.nextJson();
+            assertEquals("error", error.get("type").asText());
+            assertEquals("invalid_request", error.get("code").asText());
+            ws.send("{\"action\":\"subscribe\",\"share_id\":\"m1\",\"since\":{\"epoch\":\"e\",\"offset\":-1}}");
+            assertEquals("invalid_request", ws.nextJson().get("code").asText());
+        }
+    }
+}
