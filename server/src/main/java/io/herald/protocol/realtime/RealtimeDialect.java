@@ -105,6 +105,7 @@ public final class RealtimeDialect implements Dialect<Void> {
             return;
         }
         Topic topic = Topic.share(shareId);
+        boolean already = c.isSubscribed(topic);
         c.subscribe(topic).whenComplete((ok, failure) -> c.execute(() -> {
             if (failure != null) {
                 c.send(Replies.error(c.alloc(), "internal_error", "share_id", shareId, "subscription failed, retry"));
@@ -112,7 +113,7 @@ public final class RealtimeDialect implements Dialect<Void> {
                 if (history == null) {
                     c.send(shareReply(c.alloc(), "subscribed", shareId));
                 } else {
-                    subscribedAt(c, topic, since);
+                    subscribedAt(c, topic, since, already);
                 }
             }
         }));
@@ -121,9 +122,10 @@ public final class RealtimeDialect implements Dialect<Void> {
     /**
      * §11, on the connection's loop right after the hub subscription: answers {@code subscribed} with the topic's
      * position and, for a {@code since} the history covers, the events the client missed, in order; live events at
-     * or below the position the answer names are dropped as they arrive (the hub may have queued some already).
+     * or below the position the answer names are dropped as they arrive (the hub may have queued some already),
+     * except on a subscription that was live before this subscribe.
      */
-    private void subscribedAt(Connection<Void> c, Topic topic, Command.Since since) {
+    private void subscribedAt(Connection<Void> c, Topic topic, Command.Since since, boolean already) {
         History.Recovery r = since == null ? null
                 : history.recover(topic.name(), new History.Position(since.epoch(), since.offset()));
         History.Position now = r != null ? r.position() : history.position(topic.name());
@@ -150,7 +152,11 @@ public final class RealtimeDialect implements Dialect<Void> {
         } else if (since != null) {
             c.send(forceSyncAt(c.alloc(), topic.id(), now)); // the gap is not covered: refetch this share
         }
-        c.deliveredUpTo(topic, now.offset());
+        if (since != null || !already) {
+            // events up to the position are replayed, or were before it; a subscription that was live already and
+            // is only asked again keeps every event on its way
+            c.deliveredUpTo(topic, now.offset());
+        }
     }
 
     private static ByteBuf forceSyncAt(ByteBufAllocator alloc, String shareId, History.Position p) {

@@ -153,4 +153,23 @@ class RealtimeDialectTest {
                     "{\"type\":\"e5\",\"share_id\":\"s1\",\"offset\":5}"), c.texts(), "e4 once, though queued twice");
         }
     }
+
+    /** Asking again for a live subscription keeps the events already on their way (§11: none lost). */
+    @Test
+    void subscribingAgainToALiveShareDropsNothingInFlight() {
+        io.herald.broker.history.InMemoryHistory history = new io.herald.broker.history.InMemoryHistory(
+                100, java.time.Duration.ofMinutes(2), 1 << 20, java.time.Clock.systemUTC());
+        try (EmbeddedConnection c = new EmbeddedConnection(new RealtimeDialect(EmbeddedConnection.CLOCK, history),
+                EmbeddedConnection.principal("alice", Set.of("s1"), Set.of()), null)) {
+            c.texts();
+            c.send("{\"action\":\"subscribe\",\"share_id\":\"s1\"}");
+            c.texts();
+            history.append(new Envelope(Topic.share("s1"), "e1", null, "s1", null), c.hub::publish); // queued, not run
+            c.send("{\"action\":\"subscribe\",\"share_id\":\"s1\"}");
+            List<String> out = c.texts();
+            assertEquals(2, out.size(), out.toString());
+            assertTrue(out.get(0).contains("\"type\":\"subscribed\""), out.get(0));
+            assertEquals("{\"type\":\"e1\",\"share_id\":\"s1\",\"offset\":1}", out.get(1));
+        }
+    }
 }
