@@ -88,7 +88,7 @@ public final class Gateway implements AutoCloseable {
         Map<Endpoint, Dialect> dialects = new EnumMap<>(Endpoint.class);
         dialects.put(Endpoint.SYNC, new SyncDialect());
         dialects.put(Endpoint.REALTIME, new RealtimeDialect(clock, broker.history()));
-        dialects.put(Endpoint.CHANNELS, new ChannelsDialect(verifier, clock));
+        dialects.put(Endpoint.CHANNELS, new ChannelsDialect(verifier, clock, broker.history()));
         SocketIoSettings socketIo = config.socketIoConformance() ? SocketIoSettings.conformanceProfile() : SocketIoSettings.production();
         OriginPolicy origins = new OriginPolicy(config.allowedOrigins(), tls != null);
         SocketIoDialect socketIoDialect = new SocketIoDialect(socketIo, verifier, origins);

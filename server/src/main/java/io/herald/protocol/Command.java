@@ -92,8 +92,11 @@ public final class Command {
                     data = new HashMap<>(4);
                     while (p.nextToken() == JsonToken.FIELD_NAME) {
                         String inner = p.currentName();
-                        if (p.nextToken() == JsonToken.VALUE_STRING) {
+                        JsonToken it = p.nextToken();
+                        if (it == JsonToken.VALUE_STRING) {
                             data.put(inner, p.getText());
+                        } else if (inner.equals("since") && it == JsonToken.START_OBJECT) {
+                            since = since(p); // §11 channels: the position rides in data
                         } else {
                             p.skipChildren();
                         }

@@ -111,4 +111,39 @@ class RecoveryE2ETest {
             assertEquals("invalid_request", ws.nextJson().get("code").asText());
         }
     }
+
+    @Test
+    void aChannelResumesWithSinceInData() {
+        String token = new io.herald.auth.TokenIssuer(TestServer.SECRET).issue("vic", java.util.List.of(),
+                java.util.List.of(), java.util.List.of("room:*"), java.util.List.of(), Duration.ofHours(1));
+        String epoch;
+        try (WsTestClient ws = WsTestClient.connect(server.ws("/ws?token=" + token))) {
+            assertEquals("connected", ws.nextJson().get("type").asText());
+            ws.send("{\"type\":\"subscribe\",\"id\":1,\"data\":{\"channel\":\"room:a\"}}");
+            JsonNode subscribed = ws.nextJson();
+            assertEquals("subscribed", subscribed.get("type").asText());
+            assertEquals(0, subscribed.get("data").get("offset").asLong());
+            epoch = subscribed.get("data").get("epoch").asText();
+            server.publish("{\"topic\":\"channel:room:a\",\"event_type\":\"msg\",\"data\":{\"n\":1}}");
+            assertEquals(1, ws.nextJson().get("offset").asLong());
+        }
+        server.publish("{\"topic\":\"channel:room:a\",\"event_type\":\"msg\",\"data\":{\"n\":2}}");
+        try (WsTestClient ws = WsTestClient.connect(server.ws("/ws?token=" + token))) {
+            ws.nextJson();
+            ws.send("{\"type\":\"subscribe\",\"id\":2,\"data\":{\"channel\":\"room:a\",\"since\":{\"epoch\":\""
+                    + epoch + "\",\"offset\":1}}}");
+            assertEquals("{\"type\":\"subscribed\",\"id\":2,\"data\":{\"channel\":\"room:a\",\"epoch\":\"" + epoch
+                    + "\",\"offset\":1,\"recovered\":true}}", ws.next());
+            JsonNode missed = ws.nextJson();
+            assertEquals(2, missed.get("data").get("n").asInt());
+            assertEquals(2, missed.get("offset").asLong());
+            ws.send("{\"type\":\"subscribe\",\"data\":{\"channel\":\"room:b\",\"since\":{\"epoch\":\"gone\",\"offset\":3}}}");
+            JsonNode notRecovered = ws.nextJson();
+            assertFalse(notRecovered.get("data").get("recovered").asBoolean());
+            JsonNode forceSync = ws.nextJson();
+            assertEquals("force_sync", forceSync.get("type").asText());
+            assertEquals("room:b", forceSync.get("channel").asText());
+            assertEquals(notRecovered.get("data").get("epoch").asText(), forceSync.get("epoch").asText());
+        }
+    }
 }

@@ -7,7 +7,9 @@ import io.herald.auth.Principal;
 import io.herald.auth.TokenVerifier;
 import io.herald.hub.Envelope;
 import io.herald.hub.Topic;
+import io.herald.broker.history.History;
 import io.herald.protocol.Command;
+import io.herald.protocol.Resumption;
 import io.herald.protocol.Connection;
 import io.herald.protocol.Dialect;
 import io.herald.protocol.Disconnect;
@@ -40,8 +42,15 @@ public final class ChannelsDialect implements Dialect<Void> {
 
     private final TokenVerifier verifier;
     private final Clock clock;
+    /** §11: where channel topics' positions are kept, or null without history. */
+    private final History history;
 
     public ChannelsDialect(TokenVerifier verifier, Clock clock) {
+        this(verifier, clock, null);
+    }
+
+    public ChannelsDialect(TokenVerifier verifier, Clock clock, History history) {
+        this.history = history;
         this.verifier = verifier;
         this.clock = clock;
     }
@@ -81,7 +90,7 @@ public final class ChannelsDialect implements Dialect<Void> {
             return;
         }
         switch (type) {
-            case "subscribe" -> subscribe(c, id, cmd.data("channel"));
+            case "subscribe" -> subscribe(c, id, cmd.data("channel"), cmd.since());
             case "unsubscribe" -> unsubscribe(c, id, cmd.data("channel"));
             case "ping" -> reply(c, id, "pong", null);
             case "refresh" -> refresh(c, id, cmd.data("token"));
@@ -89,7 +98,7 @@ public final class ChannelsDialect implements Dialect<Void> {
         }
     }
 
-    private void subscribe(Connection<Void> c, String id, String channel) {
+    private void subscribe(Connection<Void> c, String id, String channel, Command.Since since) {
         if (channel == null) {
             error(c, id, "invalid_request", "missing data.channel");
             return;
@@ -107,11 +116,34 @@ public final class ChannelsDialect implements Dialect<Void> {
             error(c, id, "subscription_failed", "limit of " + MAX_SUBSCRIPTIONS + " subscriptions reached");
             return;
         }
+        boolean already = c.isSubscribed(topic);
         c.subscribe(topic).whenComplete((ok, failure) -> c.execute(() -> {
             if (failure != null) {
                 error(c, id, "subscription_failed", "subscription could not be confirmed, retry");
-            } else if (c.isSubscribed(topic)) { // not when an unsubscribe or a refresh overtook the confirmation
+            } else if (!c.isSubscribed(topic)) {
+                return; // an unsubscribe or a refresh overtook the confirmation
+            } else if (history == null) {
                 reply(c, id, "subscribed", channel);
+            } else {
+                // §11: the channel's position, and the missed events or a force_sync
+                Resumption.subscribed(history, c, topic, since, already, this, new Resumption.Frames() {
+                    @Override
+                    public ByteBuf subscribed(History.Position p, Boolean recovered) {
+                        return frame(c.alloc(), "subscribed", id, g -> {
+                            g.writeStringField("channel", channel);
+                            g.writeStringField("epoch", p.epoch());
+                            g.writeNumberField("offset", p.offset());
+                            if (recovered != null) {
+                                g.writeBooleanField("recovered", recovered);
+                            }
+                        });
+                    }
+
+                    @Override
+                    public ByteBuf forceSync(History.Position p) {
+                        return forceSyncAt(c.alloc(), topic, p);
+                    }
+                });
             }
         }));
     }
@@ -219,10 +251,19 @@ public final class ChannelsDialect implements Dialect<Void> {
         if (topic.kind() != Topic.Kind.CHANNEL) {
             return null;
         }
+        return forceSyncAt(alloc, topic, history == null ? null : history.position(topic.name()));
+    }
+
+    /** With history (§11), the position from which delivery goes on. */
+    private static ByteBuf forceSyncAt(ByteBufAllocator alloc, Topic topic, History.Position p) {
         return TextFrames.json(alloc, g -> {
             g.writeStartObject();
             g.writeStringField("type", "force_sync");
             g.writeStringField("channel", topic.id());
+            if (p != null) {
+                g.writeStringField("epoch", p.epoch());
+                g.writeNumberField("offset", p.offset());
+            }
             g.writeEndObject();
         });
     }

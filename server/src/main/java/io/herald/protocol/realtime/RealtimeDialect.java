@@ -9,6 +9,7 @@ import io.herald.protocol.Connection;
 import io.herald.protocol.Dialect;
 import io.herald.protocol.Endpoint;
 import io.herald.protocol.Replies;
+import io.herald.protocol.Resumption;
 import io.herald.protocol.TextFrames;
 import io.herald.protocol.sync.SyncDialect;
 import io.netty.buffer.ByteBuf;
@@ -119,44 +120,29 @@ public final class RealtimeDialect implements Dialect<Void> {
         }));
     }
 
-    /**
-     * §11, on the connection's loop right after the hub subscription: answers {@code subscribed} with the topic's
-     * position and, for a {@code since} the history covers, the events the client missed, in order; live events at
-     * or below the position the answer names are dropped as they arrive (the hub may have queued some already),
-     * except on a subscription that was live before this subscribe.
-     */
+    /** §11: {@code subscribed} with the share's position, the missed events or a {@code force_sync} (see {@link Resumption}). */
     private void subscribedAt(Connection<Void> c, Topic topic, Command.Since since, boolean already) {
-        History.Recovery r = since == null ? null
-                : history.recover(topic.name(), new History.Position(since.epoch(), since.offset()));
-        History.Position now = r != null ? r.position() : history.position(topic.name());
-        boolean recovered = r != null && r.recovered();
-        History.Position answered = recovered ? new History.Position(since.epoch(), since.offset()) : now;
-        c.send(TextFrames.json(c.alloc(), g -> {
-            g.writeStartObject();
-            g.writeStringField("type", "subscribed");
-            g.writeStringField("share_id", topic.id());
-            g.writeStringField("epoch", answered.epoch());
-            g.writeNumberField("offset", answered.offset());
-            if (since != null) {
-                g.writeBooleanField("recovered", recovered);
+        Resumption.subscribed(history, c, topic, since, already, this, new Resumption.Frames() {
+            @Override
+            public ByteBuf subscribed(History.Position p, Boolean recovered) {
+                return TextFrames.json(c.alloc(), g -> {
+                    g.writeStartObject();
+                    g.writeStringField("type", "subscribed");
+                    g.writeStringField("share_id", topic.id());
+                    g.writeStringField("epoch", p.epoch());
+                    g.writeNumberField("offset", p.offset());
+                    if (recovered != null) {
+                        g.writeBooleanField("recovered", recovered);
+                    }
+                    g.writeEndObject();
+                });
             }
-            g.writeEndObject();
-        }));
-        if (recovered) {
-            for (History.Entry missed : r.events()) {
-                ByteBuf frame = render(missed.envelope().withOffset(missed.offset()), c.alloc());
-                if (frame != null) { // event types this endpoint does not send are skipped (§11)
-                    c.replay(topic, frame);
-                }
+
+            @Override
+            public ByteBuf forceSync(History.Position p) {
+                return forceSyncAt(c.alloc(), topic.id(), p);
             }
-        } else if (since != null) {
-            c.send(forceSyncAt(c.alloc(), topic.id(), now)); // the gap is not covered: refetch this share
-        }
-        if (since != null || !already) {
-            // events up to the position are replayed, or were before it; a subscription that was live already and
-            // is only asked again keeps every event on its way
-            c.deliveredUpTo(topic, now.offset());
-        }
+        });
     }
 
     private static ByteBuf forceSyncAt(ByteBufAllocator alloc, String shareId, History.Position p) {
