@@ -363,11 +363,6 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
         }
     }
 
-    /** True once the connection is over. */
-    public boolean isEnded() {
-        return ended;
-    }
-
     // --- Subscriber ---
 
     @Override

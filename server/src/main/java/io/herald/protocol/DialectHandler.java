@@ -33,8 +33,11 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
     private final WebSocketTransport transport;
     private final boolean candidate;
     private boolean answeredCandidate;
-    /** Frames read here and not yet handled on the connection's loop, when that is another one. */
-    private final java.util.concurrent.atomic.AtomicInteger hopping = new java.util.concurrent.atomic.AtomicInteger();
+    /**
+     * Frames read here and not yet handled on the connection's loop, when that is another one; made on the first
+     * such frame, so a connection on its own loop (nearly all) carries none.
+     */
+    private java.util.concurrent.atomic.AtomicInteger hopping;
     /** Frames on their way to another loop at which this channel stops reading. */
     static final int MAX_HOPPING = 16;
     private boolean opened;
@@ -134,7 +137,9 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
         } else {
             // Another loop's session (an upgraded long-polling one): hop there, and stop reading while too many
             // frames wait for it, so a client cannot grow that loop's queue (§8.3).
-            if (hopping.incrementAndGet() >= MAX_HOPPING) {
+            java.util.concurrent.atomic.AtomicInteger inFlight =
+                    hopping == null ? hopping = new java.util.concurrent.atomic.AtomicInteger() : hopping;
+            if (inFlight.incrementAndGet() >= MAX_HOPPING) {
                 ctx.channel().config().setAutoRead(false);
             }
             frame.retain();
@@ -143,7 +148,7 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
                     handle(connection, frame);
                 } finally {
                     frame.release();
-                    if (hopping.decrementAndGet() == 0 && !ctx.channel().config().isAutoRead()
+                    if (inFlight.decrementAndGet() == 0 && !ctx.channel().config().isAutoRead()
                             && !connection.bound().readsPaused()) {
                         ctx.channel().config().setAutoRead(true);
                     }
@@ -162,10 +167,11 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
             return;
         }
         if (c.transport() != transport) {
+            // a candidate's messages are held to the connection's rate too (§8.4): over it dropped, far over it closed
             if (verdict == CommandRateLimiter.Verdict.CLOSE) {
                 transport.fail(Disconnect.RATE_LIMITED);
             } else if (verdict == CommandRateLimiter.Verdict.ALLOW) {
-                onCandidateFrame(c, frame); // over the rate (§8.4): dropped
+                onCandidateFrame(c, frame);
             }
             return;
         }
@@ -213,7 +219,7 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
             c.closingByPeer();
         }
         // RFC 6455 §5.5.1: echo the status code, then close the TCP connection.
-        transport.closeSent(true);
+        transport.markCloseSent();
         int code = close.statusCode();
         CloseWebSocketFrame answer = code < 0 ? new CloseWebSocketFrame() : new CloseWebSocketFrame(code, null);
         ctx.writeAndFlush(answer).addListener(ChannelFutureListener.CLOSE);

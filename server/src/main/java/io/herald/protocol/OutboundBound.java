@@ -2,6 +2,7 @@ package io.herald.protocol;
 
 import io.herald.metrics.Stats;
 import io.netty.buffer.ByteBuf;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.HashSet;
@@ -44,7 +45,7 @@ public final class OutboundBound {
     private final long graceMillis;
     private final Stats stats;
     private final SlowConsumer consumer;
-    private final io.netty.util.concurrent.EventExecutor loop;
+    private final EventExecutor loop;
     private int outstanding;
     private int replyBytes;
     private boolean readsPaused;
@@ -54,8 +55,7 @@ public final class OutboundBound {
     private Set<String> lost;
     private ScheduledFuture<?> grace;
 
-    public OutboundBound(ConnectionPolicy policy, Stats stats, SlowConsumer consumer,
-                         io.netty.util.concurrent.EventExecutor loop) {
+    public OutboundBound(ConnectionPolicy policy, Stats stats, SlowConsumer consumer, EventExecutor loop) {
         this.limit = policy.sendBuffer();
         this.graceMillis = policy.slowConsumerGrace().toMillis();
         this.stats = stats;
@@ -101,16 +101,21 @@ public final class OutboundBound {
 
     /** Writes and flushes one reply, counted until taken; pauses reading when replies pile up. Takes ownership. */
     public void reply(Transport t, Outbound reply) {
-        outstanding++;
-        replyBytes += reply.bytes();
-        t.write(reply);
-        t.flush();
+        writeCounted(t, reply);
         if (!readsPaused && (replyBytes >= REPLY_BYTES || outstanding >= limit)) {
             readsPaused = true;
             if (!t.pauseReads(true)) {
                 overrun();
             }
         }
+    }
+
+    /** Writes and flushes {@code reply}, counted in frames and bytes until the transport reports it taken. */
+    private void writeCounted(Transport t, Outbound reply) {
+        outstanding++;
+        replyBytes += reply.bytes();
+        t.write(reply);
+        t.flush();
     }
 
     /**
@@ -157,11 +162,7 @@ public final class OutboundBound {
             ByteBuf forceSync = consumer.forceSyncFrame(topic);
             if (forceSync != null) {
                 forceSyncsOutstanding++;
-                outstanding++;
-                Outbound.Reply r = new Outbound.Reply(forceSync, Outbound.Kind.FORCE_SYNC);
-                replyBytes += r.bytes();
-                t.write(r);
-                t.flush();
+                writeCounted(t, new Outbound.Reply(forceSync, Outbound.Kind.FORCE_SYNC));
                 return;
             }
         }

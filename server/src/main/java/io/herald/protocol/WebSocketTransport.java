@@ -110,10 +110,17 @@ public final class WebSocketTransport extends ChannelOutboundHandlerAdapter impl
         c.writeAndFlush(frame, c.voidPromise());
     }
 
+    /** Tells the owner, on its loop; nothing is allocated when that is this channel's loop (every event write). */
     private void report(Outbound.Kind kind, int bytes) {
         Owner o = owner;
-        if (o != null) {
-            inOwnersLoop(o, () -> o.taken(kind, bytes));
+        if (o == null) {
+            return;
+        }
+        EventExecutor loop = o.eventLoop();
+        if (loop.inEventLoop()) {
+            o.taken(kind, bytes);
+        } else {
+            loop.execute(() -> o.taken(kind, bytes));
         }
     }
 
@@ -178,13 +185,12 @@ public final class WebSocketTransport extends ChannelOutboundHandlerAdapter impl
     }
 
     /** A close frame (our answer to the client's) is on its way: no other goes out after it. */
-    void closeSent(boolean sent) {
-        closeSent |= sent;
+    void markCloseSent() {
+        closeSent = true;
     }
 
     /** True once our close frame went out: a close frame from the client now ends the handshake. */
     boolean closeSent() {
         return closeSent;
     }
-
 }

@@ -80,10 +80,7 @@ public final class InMemoryHistory implements History {
         long now = clock.millis();
         int cost = ENTRY_OVERHEAD + topic.length() + e.eventType().length() + (e.data() == null ? 0 : e.data().length);
         while (true) {
-            Log log = topics.computeIfAbsent(topic, t -> {
-                bytes.addAndGet(TOPIC_OVERHEAD);
-                return new Log();
-            });
+            Log log = logFor(topic);
             Position p;
             synchronized (log) {
                 if (log.gone) {
@@ -156,26 +153,24 @@ public final class InMemoryHistory implements History {
 
     /** Caller holds {@code log}'s lock. */
     private Recovery recover(Log log, Position since) {
-        {
-            Position now = new Position(log.epoch, log.offset);
-            if (since == null || !log.epoch.equals(since.epoch()) || since.offset() > log.offset || since.offset() < 0) {
-                return new Recovery(false, now, List.of());
-            }
-            if (since.offset() == log.offset) {
-                return new Recovery(true, now, List.of()); // nothing missed
-            }
-            Kept first = log.kept.peekFirst();
-            if (first == null || first.offset() > since.offset() + 1) {
-                return new Recovery(false, now, List.of()); // trimmed or expired past the gap
-            }
-            List<Entry> missed = new ArrayList<>((int) (log.offset - since.offset()));
-            for (Kept k : log.kept) {
-                if (k.offset() > since.offset()) {
-                    missed.add(new Entry(k.offset(), k.envelope()));
-                }
-            }
-            return new Recovery(true, now, missed);
+        Position now = new Position(log.epoch, log.offset);
+        if (since == null || !log.epoch.equals(since.epoch()) || since.offset() > log.offset || since.offset() < 0) {
+            return new Recovery(false, now, List.of());
         }
+        if (since.offset() == log.offset) {
+            return new Recovery(true, now, List.of()); // nothing missed
+        }
+        Kept first = log.kept.peekFirst();
+        if (first == null || first.offset() > since.offset() + 1) {
+            return new Recovery(false, now, List.of()); // trimmed or expired past the gap
+        }
+        List<Entry> missed = new ArrayList<>((int) (log.offset - since.offset()));
+        for (Kept k : log.kept) {
+            if (k.offset() > since.offset()) {
+                missed.add(new Entry(k.offset(), k.envelope()));
+            }
+        }
+        return new Recovery(true, now, missed);
     }
 
     /** The topic's log after dropping what expired; null when it has none (and a log emptied by expiry goes). */

@@ -140,7 +140,8 @@ final class PollingEndpoint implements HttpEndpoint, PollingTransport.Host {
         PollingTransport.Reply reply = local(answer, alloc, keepAlive, origin);
         Connection<SioState> c = sessions.get(sid); // a body over maxPayload never gets here: see bodyTooLarge
         String body = post ? req.content().toString(StandardCharsets.UTF_8) : null; // copied: the router releases req
-        if (c == null && relay.forward(loop, reply, sid, post, body, requester(req, query))) {
+        String requester = requester(req, query);
+        if (c == null && relay.forward(loop, reply, sid, post, body, requester)) {
             return answer; // another instance's session: the relay answers (§7 without sticky sessions)
         }
         if (c == null) {
@@ -152,7 +153,7 @@ final class PollingEndpoint implements HttpEndpoint, PollingTransport.Host {
             }
             return answer;
         }
-        serve(c, requester(req, query), post, body, reply);
+        serve(c, requester, post, body, reply);
         return answer;
     }
 

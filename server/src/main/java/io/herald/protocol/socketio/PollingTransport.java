@@ -62,7 +62,8 @@ final class PollingTransport implements Transport {
     /** The session id, once the endpoint serves it; then every POST's packets go to {@link #packets}. */
     String sid;
     private java.util.function.Consumer<String> packets;
-    private final ArrayDeque<Outbound> queue = new ArrayDeque<>();
+    /** Frames not yet polled, in order; WebSocket control frames never get here (see {@link #write}). */
+    private final ArrayDeque<Outbound.Text> queue = new ArrayDeque<>();
     private Owner owner;
     private Reply pendingGet;
     /** Over: no more requests, nothing queued. */
@@ -115,13 +116,13 @@ final class PollingTransport implements Transport {
 
     @Override
     public void write(Outbound reply) {
-        if (reply instanceof Outbound.Control) {
-            int bytes = reply.bytes();
-            reply.release(); // WebSocket control frames have no place on long-polling
-            taken(reply.kind(), bytes);
+        if (reply instanceof Outbound.Text text) {
+            queue.add(text);
             return;
         }
-        queue.add(reply);
+        int bytes = reply.bytes();
+        reply.release(); // WebSocket control frames have no place on long-polling
+        taken(reply.kind(), bytes);
     }
 
     @Override
@@ -141,18 +142,14 @@ final class PollingTransport implements Transport {
         return true;
     }
 
-    /** The queue's payload bytes, until the next poll takes them. */
+    /** The queued frames' bytes, until the next poll takes them. */
     @Override
     public long pendingBytes() {
         long n = 0;
-        for (Outbound o : queue) {
-            n += payloadLength(o);
+        for (Outbound.Text o : queue) {
+            n += o.frame().readableBytes();
         }
         return n;
-    }
-
-    private static int payloadLength(Outbound o) {
-        return o instanceof Outbound.Text f ? f.payload().readableBytes() : 0;
     }
 
     // --- requests, on the connection's loop ---
@@ -191,11 +188,6 @@ final class PollingTransport implements Transport {
     void post(Reply reply, String body) {
         if (ended || lingering) {
             reply.error(EngineIo.UNKNOWN_SID); // an ending session takes no more packets
-            return;
-        }
-        if (paused) {
-            reply.error(EngineIo.BAD_REQUEST);
-            slowConsumer();
             return;
         }
         for (int start = 0; start <= body.length(); ) {
@@ -244,10 +236,6 @@ final class PollingTransport implements Transport {
         upgrading = false;
     }
 
-    boolean upgrading() {
-        return upgrading;
-    }
-
     @Override
     public void flush() {
         if (pendingGet == null) {
@@ -270,21 +258,18 @@ final class PollingTransport implements Transport {
             return;
         }
         StringBuilder out = new StringBuilder();
-        for (Outbound o : queue) {
-            if (out.length() > 0) {
+        for (Outbound.Text o : queue) {
+            if (o != queue.peekFirst()) {
                 out.append(EngineIo.SEPARATOR);
             }
-            if (o instanceof Outbound.Text f) {
-                ByteBuf payload = f.payload();
-                out.append(payload.toString(StandardCharsets.UTF_8));
-            }
+            out.append(o.payload().toString(StandardCharsets.UTF_8));
         }
         Reply r = pendingGet;
         pendingGet = null;
         if (!r.ok(out.toString())) {
             return; // the client left before its poll was answered: what was queued waits for the next one (§10)
         }
-        for (Outbound o; (o = queue.poll()) != null; ) {
+        for (Outbound.Text o; (o = queue.poll()) != null; ) {
             int bytes = o.bytes();
             o.release();
             taken(o.kind(), bytes);
@@ -350,9 +335,7 @@ final class PollingTransport implements Transport {
     }
 
     private void releaseQueue() {
-        for (Outbound o : queue) {
-            o.release();
-        }
+        queue.forEach(Outbound::release);
         queue.clear();
     }
 
