@@ -103,4 +103,27 @@ class SocketIoRelayE2ETest {
         assertEquals(400, r.statusCode());
         assertEquals("{\"code\":1,\"message\":\"Session ID unknown\"}", r.body());
     }
+
+    /**
+     * §10 through the relay: a poll forwarded from B whose client leaves before the owner answers must not take the
+     * next event with it; the owner hears that the client left and keeps the event for the next poll.
+     */
+    @Test
+    void aForwardedPollWhoseClientLeftLosesNothing() throws Exception {
+        HttpResponse<String> open = get(on.a(), "EIO=4&transport=polling&token=" + on.a().userToken("lea"));
+        String q = "EIO=4&transport=polling&sid=" + WsTestClient.json(open.body().substring(1)).get("sid").asText();
+        assertEquals("ok", post(on.a(), q, "40").body());
+        assertTrue(get(on.a(), q).body().startsWith("40{"));
+        java.net.http.HttpClient impatient = java.net.http.HttpClient.newHttpClient();
+        try {
+            impatient.send(HttpRequest.newBuilder(URI.create(on.b().http("/socket.io/?" + q)))
+                    .timeout(Duration.ofMillis(500)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            throw new AssertionError("the poll should have been held: nothing was queued");
+        } catch (java.net.http.HttpTimeoutException expected) {
+            // the client gave up and closed its connection to B while the owner held its poll
+        }
+        Thread.sleep(500); // B tells A over the control channel
+        on.a().publish("{\"topic\":\"user:lea\",\"event_type\":\"kept\"}");
+        assertEquals("42[\"kept\"]", get(on.b(), q).body(), "the event waited for the next poll");
+    }
 }

@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * must reach the owner; elsewhere it is closed and the client simply keeps polling.
  *
  * <p>Messages are small JSON objects (jackson-core streaming): a request {@code {"q":id,"from":tag,"sid":..,
- * "post":bool,"body":..,"user":..}}, an answer {@code {"a":id,"kind":"ok|close|error","body":..,"code":n}}.
+ * "post":bool,"body":..,"user":..}}, an answer {@code {"a":id,"kind":"ok|close|error","body":..,"code":n}}, and
+ * {@code {"x":id,"from":tag}} when the client of a forwarded poll left before its answer.
  */
 final class PollingRelay {
     private static final Logger log = LoggerFactory.getLogger(PollingRelay.class);
@@ -47,6 +48,11 @@ final class PollingRelay {
     private final String tag;
     private final AtomicLong ids = new AtomicLong();
     private final ConcurrentHashMap<Long, Pending> pending = new ConcurrentHashMap<>();
+    /**
+     * Owner side: forwarded polls still held, keyed {@code from + "/" + id}, for the forwarding instance to say their
+     * client left, so the session keeps its frames for the next poll instead of answering nobody (§10).
+     */
+    private final ConcurrentHashMap<String, Forwarded> abandoned = new ConcurrentHashMap<>();
     private volatile ControlChannel control;
 
     private record Pending(PollingTransport.Reply reply, ScheduledFuture<?> timeout) {
@@ -106,6 +112,19 @@ final class PollingRelay {
             }
         }, wait, TimeUnit.MILLISECONDS);
         pending.put(id, new Pending(reply, timeout));
+        if (!post) {
+            // The client left before the owner answered its poll: the owner must not hand the queued frames to it.
+            reply.onAbandoned(() -> {
+                Pending p = pending.remove(id);
+                if (p != null) {
+                    p.timeout().cancel(false);
+                    c.send(target, json(g -> {
+                        g.writeNumberField("x", id);
+                        g.writeStringField("from", tag);
+                    }));
+                }
+            });
+        }
         c.send(target, json(g -> {
             g.writeNumberField("q", id);
             g.writeStringField("from", tag);
@@ -134,6 +153,7 @@ final class PollingRelay {
     private void received(byte[] message) {
         Long q = null;
         Long a = null;
+        Long x = null;
         String from = null;
         String sid = null;
         String body = null;
@@ -151,6 +171,7 @@ final class PollingRelay {
                 switch (f) {
                     case "q" -> q = p.getLongValue();
                     case "a" -> a = p.getLongValue();
+                    case "x" -> x = p.getLongValue();
                     case "from" -> from = p.getText();
                     case "sid" -> sid = p.getText();
                     case "post" -> post = t == JsonToken.VALUE_TRUE;
@@ -165,7 +186,12 @@ final class PollingRelay {
             log.debug("socket.io relay: unreadable message dropped");
             return;
         }
-        if (a != null) {
+        if (x != null && from != null) {
+            Forwarded f = abandoned.remove(from + "/" + x);
+            if (f != null) {
+                f.clientLeft();
+            }
+        } else if (a != null) {
             answered(a, kind, body, code);
         } else if (q != null && from != null && sid != null) {
             serve(q, from, sid, post, body, user);
@@ -187,47 +213,76 @@ final class PollingRelay {
 
     /** Serves a forwarded request on the local session; the answer goes back to {@code from}. */
     private void serve(long id, String from, String sid, boolean post, String body, String requester) {
-        PollingTransport.Reply reply = new PollingTransport.Reply() {
-            @Override
-            public boolean ok(String b) {
-                answer("ok", b, 0); // the forwarding instance waits longer than a poll is ever held (see forward)
-                return true;
-            }
-
-            @Override
-            public void okAndClose(String b) {
-                answer("close", b, 0);
-            }
-
-            @Override
-            public void error(int code) {
-                answer("error", null, code);
-            }
-
-            @Override
-            public void onAbandoned(Runnable r) {
-                // the forwarding instance times out on its own
-            }
-
-            private void answer(String kind, String b, int code) {
-                ControlChannel br = control;
-                if (br != null) {
-                    br.send(from, json(g -> {
-                        g.writeNumberField("a", id);
-                        g.writeStringField("kind", kind);
-                        if (b != null) {
-                            g.writeStringField("body", b);
-                        }
-                        g.writeNumberField("code", code);
-                    }));
-                }
-            }
-        };
+        Forwarded reply = new Forwarded(id, from);
         var c = transport.get(sid);
         if (c == null) {
             reply.error(EngineIo.UNKNOWN_SID);
         } else {
             transport.serve(c, requester, post, post ? (body == null ? "" : body) : null, reply);
+        }
+    }
+
+    /** The answer to a request another instance forwarded: sent back over the control channel. */
+    private final class Forwarded implements PollingTransport.Reply {
+        private final long id;
+        private final String from;
+        private final String key;
+        /** The forwarding instance said its client left: an answer would reach nobody. */
+        private volatile boolean gone;
+        private Runnable onGone;
+
+        Forwarded(long id, String from) {
+            this.id = id;
+            this.from = from;
+            this.key = from + "/" + id;
+        }
+
+        @Override
+        public boolean ok(String b) {
+            abandoned.remove(key);
+            if (gone) {
+                return false; // the frames wait for the client's next poll (§10)
+            }
+            answer("ok", b, 0); // the forwarding instance waits longer than a poll is ever held (see forward)
+            return true;
+        }
+
+        @Override
+        public void okAndClose(String b) {
+            abandoned.remove(key);
+            answer("close", b, 0);
+        }
+
+        @Override
+        public void error(int code) {
+            abandoned.remove(key);
+            answer("error", null, code);
+        }
+
+        /** Runs {@code r} when the forwarding instance says the client left (see {@link #received}). */
+        @Override
+        public void onAbandoned(Runnable r) {
+            onGone = r;
+            abandoned.put(key, this);
+        }
+
+        void clientLeft() {
+            gone = true;
+            onGone.run();
+        }
+
+        private void answer(String kind, String b, int code) {
+            ControlChannel br = control;
+            if (br != null) {
+                br.send(from, json(g -> {
+                    g.writeNumberField("a", id);
+                    g.writeStringField("kind", kind);
+                    if (b != null) {
+                        g.writeStringField("body", b);
+                    }
+                    g.writeNumberField("code", code);
+                }));
+            }
         }
     }
 
