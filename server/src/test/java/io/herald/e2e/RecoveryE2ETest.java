@@ -146,4 +146,20 @@ class RecoveryE2ETest {
             assertEquals(notRecovered.get("data").get("epoch").asText(), forceSync.get("epoch").asText());
         }
     }
+
+    /** §11: sync change frames carry their share's offset too (sync's resume is still to come). */
+    @Test
+    void syncChangeFramesCarryTheirOffset() {
+        String token = server.token("wes", java.util.List.of("c1"), java.util.List.of("dev1"), java.util.List.of());
+        try (WsTestClient ws = WsTestClient.connect(server.ws("/api/v1/sync/ws/dev1?token=" + token))) {
+            ws.send("{\"type\":\"subscribe\"}");
+            assertEquals("subscribed", ws.nextJson().get("type").asText());
+            server.publish("{\"topic\":\"share:c1\",\"event_type\":\"change\",\"data\":{\"n\":1}}");
+            server.publish("{\"topic\":\"share:c1\",\"event_type\":\"file_created\"}"); // offset 2, not a sync frame
+            server.publish("{\"topic\":\"share:c1\",\"event_type\":\"change\",\"data\":{\"n\":3}}");
+            assertEquals("{\"event_type\":\"change\",\"share_id\":\"c1\",\"data\":{\"n\":1},\"offset\":1}", ws.next());
+            assertEquals("{\"event_type\":\"change\",\"share_id\":\"c1\",\"data\":{\"n\":3},\"offset\":3}", ws.next(),
+                    "offsets of events this endpoint does not send are skipped");
+        }
+    }
 }

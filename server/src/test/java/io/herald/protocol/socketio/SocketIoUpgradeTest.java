@@ -297,4 +297,24 @@ class SocketIoUpgradeTest {
         assertEquals("400 {\"code\":1,\"message\":\"Session ID unknown\"}",
                 answer(request(HttpMethod.GET, "&sid=nope", null, null)));
     }
+
+    /**
+     * §8.4 on long-polling as on a WebSocket: a POST of pings past the command rate gets no more answers past the
+     * burst and, far past it, ends the session; the answers given still go out with the next poll.
+     */
+    @Test
+    void postedPacketsAreHeldToTheCommandRate() {
+        String sid = connectedSession();
+        StringBuilder pings = new StringBuilder("2");
+        for (int i = 1; i < 300; i++) {
+            pings.append(SEP).append('2');
+        }
+        assertEquals("200 ok", answer(request(HttpMethod.POST, "&sid=" + sid, pings.toString(), null)));
+        String polled = answer(request(HttpMethod.GET, "&sid=" + sid, null, null));
+        assertTrue(polled.startsWith("200 3"), polled);
+        int answered = polled.substring(4).split(String.valueOf(SEP)).length;
+        assertTrue(answered <= EmbeddedConnection.POLICY.commandBurst() + 1, answered + " pings answered");
+        assertEquals("400 {\"code\":1,\"message\":\"Session ID unknown\"}",
+                answer(request(HttpMethod.GET, "&sid=" + sid, null, null)), "closed as rate limited (1008)");
+    }
 }
