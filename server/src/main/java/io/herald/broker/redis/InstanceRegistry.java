@@ -1,6 +1,5 @@
 package io.herald.broker.redis;
 
-import io.lettuce.core.Range;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.slf4j.Logger;
@@ -29,7 +28,7 @@ final class InstanceRegistry {
     static final long PERIOD_MILLIS = 2000;
     static final long TTL_SECONDS = 10;
 
-    private final byte[] indexKey;
+    private final LiveMembers index;
     private final byte[] ownKey;
     private final byte[] ownId;
     private final String prefix;
@@ -41,7 +40,7 @@ final class InstanceRegistry {
     InstanceRegistry(String prefix, String instanceId, ScheduledExecutorService thread,
                      Supplier<RedisClusterAsyncCommands<byte[], byte[]>> commands) {
         this.prefix = prefix;
-        this.indexKey = bytes(prefix + "instances");
+        this.index = new LiveMembers(bytes(prefix + "instances"));
         this.ownKey = instanceKey(instanceId);
         this.ownId = bytes(instanceId);
         this.thread = thread;
@@ -70,9 +69,7 @@ final class InstanceRegistry {
         }
         long now = System.currentTimeMillis();
         cmd.set(ownKey, s.get(), SetArgs.Builder.ex(TTL_SECONDS));
-        cmd.zadd(indexKey, now, ownId);
-        // Ids of instances gone for a minute are dropped from the index (their keys expired long ago).
-        cmd.zremrangebyscore(indexKey, Range.create(0, now - 60_000));
+        index.advertise(cmd, ownId, now); // ids gone for a minute are dropped (their keys expired long ago)
     }
 
     /** The latest figures of every live instance, this one included, as the JSON each wrote. */
@@ -82,7 +79,7 @@ final class InstanceRegistry {
             return CompletableFuture.failedFuture(new io.herald.broker.BrokerUnavailableException("Redis is not connected"));
         }
         long since = System.currentTimeMillis() - TTL_SECONDS * 1000;
-        return cmd.zrangebyscore(indexKey, Range.from(Range.Boundary.including(since), Range.Boundary.unbounded()))
+        return index.since(cmd, since)
                 .thenCompose(ids -> {
                     List<CompletableFuture<byte[]>> reads = new ArrayList<>(ids.size());
                     for (byte[] id : ids) {
@@ -102,7 +99,7 @@ final class InstanceRegistry {
         if (cmd == null) {
             return CompletableFuture.completedFuture(null);
         }
-        return CompletableFuture.allOf(cmd.del(ownKey).toCompletableFuture(), cmd.zrem(indexKey, ownId).toCompletableFuture())
+        return CompletableFuture.allOf(cmd.del(ownKey).toCompletableFuture(), index.withdraw(cmd, ownId).toCompletableFuture())
                 .orTimeout(2, TimeUnit.SECONDS)
                 .exceptionally(t -> {
                     log.debug("redis: could not deregister: {}", t.toString());

@@ -2,7 +2,6 @@ package io.herald.broker.redis;
 
 import io.herald.broker.BrokerUnavailableException;
 import io.herald.broker.ControlChannel;
-import io.lettuce.core.Range;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,14 +30,14 @@ public final class RedisControlChannel implements ControlChannel {
     static final long LIVE_MILLIS = 5_000;
 
     private final RedisBroker broker;
-    private final byte[] tagsKey;
+    private final LiveMembers tags;
     private volatile Set<String> live = Set.of();
     private volatile String tag;
     private ScheduledFuture<?> beat;
 
     public RedisControlChannel(RedisBroker broker, String prefix) {
         this.broker = broker;
-        this.tagsKey = (prefix + CHANNEL + "tags").getBytes(StandardCharsets.UTF_8);
+        this.tags = new LiveMembers((prefix + CHANNEL + "tags").getBytes(StandardCharsets.UTF_8));
     }
 
     @Override
@@ -61,9 +60,8 @@ public final class RedisControlChannel implements ControlChannel {
             return;
         }
         long now = System.currentTimeMillis();
-        cmd.zadd(tagsKey, now, own.getBytes(StandardCharsets.UTF_8));
-        cmd.zremrangebyscore(tagsKey, Range.create(0, now - 60_000)); // tags gone for a minute
-        cmd.zrangebyscore(tagsKey, Range.from(Range.Boundary.including(now - LIVE_MILLIS), Range.Boundary.unbounded()))
+        tags.advertise(cmd, own.getBytes(StandardCharsets.UTF_8), now);
+        tags.since(cmd, now - LIVE_MILLIS)
                 .thenAccept(this::readLive)
                 .exceptionally(t -> {
                     log.debug("control channel: live tags not read: {}", t.toString());
@@ -94,7 +92,7 @@ public final class RedisControlChannel implements ControlChannel {
             return broker.publishControl(CHANNEL + to, message);
         }
         // Not among the tags last read: an instance that started since may hold it. One look in Redis decides.
-        return cmd.zscore(tagsKey, to.getBytes(StandardCharsets.UTF_8)).toCompletableFuture().thenCompose(score -> {
+        return tags.lastSeen(cmd, to.getBytes(StandardCharsets.UTF_8)).toCompletableFuture().thenCompose(score -> {
             if (score == null || score < System.currentTimeMillis() - LIVE_MILLIS) {
                 return CompletableFuture.failedFuture(new UnknownInstanceException(to));
             }
@@ -114,7 +112,7 @@ public final class RedisControlChannel implements ControlChannel {
         String own = tag;
         if (cmd != null && own != null) {
             try {
-                cmd.zrem(tagsKey, own.getBytes(StandardCharsets.UTF_8)).toCompletableFuture().get(2, TimeUnit.SECONDS);
+                tags.withdraw(cmd, own.getBytes(StandardCharsets.UTF_8)).toCompletableFuture().get(2, TimeUnit.SECONDS);
             } catch (Exception e) {
                 log.debug("control channel: tag not withdrawn: {}", e.toString());
             }

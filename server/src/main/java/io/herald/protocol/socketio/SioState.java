@@ -15,9 +15,10 @@ final class SioState {
     /** The Engine.IO session id: names a long-polling session to any instance (its prefix is the owner's tag). */
     final String sid;
     final long openedNanos = System.nanoTime();
+    /** When the next ping is due; while one is outstanding, when it was due (pingTimeout counts from there). */
     long nextPingNanos;
-    /** When the unanswered ping went out, or 0. */
-    long pingSentNanos;
+    /** A ping went out and its pong has not come. */
+    boolean pingOutstanding;
     /** Namespaces the client is connected to. */
     final Set<String> namespaces = new HashSet<>(2);
     /** Binary attachments still to come (and to be dropped) for a binary packet we refused. */

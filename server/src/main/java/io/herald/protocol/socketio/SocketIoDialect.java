@@ -230,11 +230,11 @@ public final class SocketIoDialect implements Dialect<SioState> {
         } else if ("5".equals(text)) {
             // The client paused polling: the session goes on over the WebSocket. What nobody polled yet goes out
             // first; the hub keeps delivering to the same connection throughout, so nothing is lost or repeated.
-            s.probe = null;
             if (!candidate.isOpen()) {
-                s.polling.probeGone(); // the WebSocket is closing already: polling goes on
+                dropProbe(s); // the WebSocket is closing already: polling goes on
                 return;
             }
+            s.probe = null;
             c.switchTransport(candidate); // the polling transport hands over and its sid is forgotten
             s.polling = null;
         } else {
@@ -256,10 +256,15 @@ public final class SocketIoDialect implements Dialect<SioState> {
     public void onCandidateClosed(Connection<SioState> c, Transport candidate) {
         SioState s = c.state();
         if (s.probe == candidate) {
-            s.probe = null; // the WebSocket died before the 5: polling goes on as before
-            if (s.polling != null) {
-                s.polling.probeGone();
-            }
+            dropProbe(s); // the WebSocket died before the 5: polling goes on as before
+        }
+    }
+
+    /** The probing WebSocket is no upgrade any more: polls are held again as before it came. */
+    private static void dropProbe(SioState s) {
+        s.probe = null;
+        if (s.polling != null) {
+            s.polling.probeGone();
         }
     }
 
@@ -282,12 +287,9 @@ public final class SocketIoDialect implements Dialect<SioState> {
         long timeout = settings.pingTimeout().toNanos();
         if (s.probe != null && now - s.probeSinceNanos > interval + timeout) {
             s.probe.close(Disconnect.NORMAL); // an upgrade that never completed
-            s.probe = null;
-            if (s.polling != null) {
-                s.polling.probeGone();
-            }
+            dropProbe(s);
         }
-        if (s.pingSentNanos != 0) {
+        if (s.pingOutstanding) {
             // pingTimeout counts from when the ping was due, however late the sweep sent it (as the reference's
             // timers do): a client is held to pingInterval + pingTimeout exactly
             if (now - s.nextPingNanos >= timeout) {
@@ -296,7 +298,7 @@ public final class SocketIoDialect implements Dialect<SioState> {
             return;
         }
         if (now >= s.nextPingNanos) {
-            s.pingSentNanos = now;
+            s.pingOutstanding = true;
             c.sendText("2");
         }
     }
@@ -340,7 +342,7 @@ public final class SocketIoDialect implements Dialect<SioState> {
         }
         switch (text.charAt(0)) {
             case '3' -> {
-                s.pingSentNanos = 0;
+                s.pingOutstanding = false;
                 s.nextPingNanos = System.nanoTime() + settings.pingInterval().toNanos();
             }
             case 'b' -> {
