@@ -86,7 +86,7 @@ public final class Gateway implements AutoCloseable {
         this.broker = createBroker(config);
 
         Map<Endpoint, Dialect> dialects = new EnumMap<>(Endpoint.class);
-        dialects.put(Endpoint.SYNC, new SyncDialect());
+        dialects.put(Endpoint.SYNC, new SyncDialect(broker.history()));
         dialects.put(Endpoint.REALTIME, new RealtimeDialect(clock, broker.history()));
         dialects.put(Endpoint.CHANNELS, new ChannelsDialect(verifier, clock, broker.history()));
         SocketIoSettings socketIo = config.socketIoConformance() ? SocketIoSettings.conformanceProfile() : SocketIoSettings.production();

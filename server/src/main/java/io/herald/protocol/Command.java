@@ -29,7 +29,11 @@ public final class Command {
     public record Since(String epoch, long offset) {
     }
 
+    /** The maximum number of shares a sync subscribe's {@code since} may name. */
+    public static final int MAX_SINCE_KEYS = 10_000;
+
     private Since since;
+    private Map<String, Since> sinceByKey = Map.of();
     private final Map<String, String> fields;
     private final Map<String, String> data;
     private final String id;
@@ -72,6 +76,7 @@ public final class Command {
             Map<String, String> data = Map.of();
             String id = null;
             Since since = null;
+            Map<String, Since> sinceByKey = Map.of();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken t = p.nextToken();
@@ -87,7 +92,14 @@ public final class Command {
                 } else if (name.equals("id") && (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT)) {
                     id = p.getText();
                 } else if (name.equals("since") && t == JsonToken.START_OBJECT) {
-                    since = since(p);
+                    // §11: one position (realtime), or positions keyed by share (sync)
+                    Object position = sinceOrKeyed(p);
+                    if (position instanceof Since one) {
+                        since = one;
+                    } else {
+                        @SuppressWarnings("unchecked") Map<String, Since> keyed = (Map<String, Since>) position;
+                        sinceByKey = keyed;
+                    }
                 } else if (name.equals("data") && t == JsonToken.START_OBJECT) {
                     data = new HashMap<>(4);
                     while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -110,6 +122,7 @@ public final class Command {
             }
             Command c = new Command(fields, data, id);
             c.since = since;
+            c.sinceByKey = sinceByKey;
             return c;
         } catch (JsonProcessingException e) {
             throw new Malformed("malformed JSON");
@@ -121,6 +134,54 @@ public final class Command {
     /** The {@code since} of a subscribe (§11), or null. */
     public Since since() {
         return since;
+    }
+
+    /** Sync's {@code since} (§11): positions keyed by share; empty when the subscribe had none. */
+    public Map<String, Since> sinceByKey() {
+        return sinceByKey;
+    }
+
+    /**
+     * The object after {@code "since":}: a {@link Since} when it names {@code epoch} or {@code offset}, else a map of
+     * positions keyed by share (each value such an object).
+     */
+    private static Object sinceOrKeyed(JsonParser p) throws IOException, Malformed {
+        Map<String, Since> keyed = null;
+        String epoch = null;
+        long offset = -1;
+        boolean single = false;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken t = p.nextToken();
+            if (name.equals("epoch") || name.equals("offset")) {
+                single = true;
+                if (name.equals("epoch") && t == JsonToken.VALUE_STRING && p.getTextLength() <= MAX_ECHO) {
+                    epoch = p.getText();
+                } else if (name.equals("offset") && t == JsonToken.VALUE_NUMBER_INT
+                        && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+                    offset = p.getLongValue();
+                } else {
+                    p.skipChildren();
+                }
+            } else if (t == JsonToken.START_OBJECT) {
+                if (keyed == null) {
+                    keyed = new HashMap<>();
+                }
+                if (keyed.size() >= MAX_SINCE_KEYS) {
+                    throw new Malformed("since names more than " + MAX_SINCE_KEYS + " topics");
+                }
+                keyed.put(name, since(p));
+            } else {
+                p.skipChildren();
+            }
+        }
+        if (single || keyed == null) {
+            if (epoch == null || offset < 0) {
+                throw new Malformed("since must be {\"epoch\": string, \"offset\": integer >= 0}");
+            }
+            return new Since(epoch, offset);
+        }
+        return keyed;
     }
 
     /** {@code {"epoch": "…", "offset": n}}, both required; anything else is not a position. */

@@ -46,11 +46,8 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
     private boolean ended;
     private boolean admitted;
     private List<Runnable> onEnded;
-    /**
-     * §11: per topic just subscribed at a position, the offset up to which live events are already accounted for
-     * (replayed, or before the client's position): those are dropped, once, as they arrive. Null while none.
-     */
-    private java.util.Map<String, Long> deliveredUpTo;
+    /** §11: seams between replays and live delivery ({@link Seams}); null while none. */
+    private Seams seams;
 
     /**
      * @param principal      null for a connection that is only being refused, or one that authenticates in band (§7)
@@ -151,23 +148,42 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
 
     /** Leaves every topic (Socket.IO's DISCONNECT of the main namespace, §7). */
     public void unsubscribeAll() {
-        deliveredUpTo = null;
+        if (seams != null) {
+            seams.clearAll();
+        }
         core.hub().unsubscribeAll(this);
     }
 
     public boolean unsubscribe(Topic topic) {
-        if (deliveredUpTo != null) {
-            deliveredUpTo.remove(topic.name());
+        if (seams != null) {
+            seams.clear(topic.name());
         }
         return core.hub().unsubscribe(this, topic.name());
     }
 
     /**
-     * §11: the client has (or was given) every event of {@code topic} up to {@code offset}: live events at or below
-     * it that are still on their way here are dropped, so none is delivered twice across a replay's seam.
+     * §11: holds the live events of {@code topic} while a resume reads its history, until {@link #releaseAt}.
      */
-    public void deliveredUpTo(Topic topic, long offset) {
-        (deliveredUpTo == null ? deliveredUpTo = new java.util.HashMap<>(4) : deliveredUpTo).put(topic.name(), offset);
+    public void holdLive(Topic topic) {
+        (seams == null ? seams = new Seams() : seams).hold(topic.name());
+    }
+
+    /**
+     * §11: the client has (or was given) every event of {@code topic} up to {@code offset}: held events past it go
+     * out now, in order, and live events at or below it that are still on their way here are dropped, so none is
+     * delivered twice across a replay's seam. Returns -1, or when holding overflowed the last offset let go
+     * undelivered, for the caller to answer {@code force_sync}.
+     */
+    public long releaseAt(Topic topic, long offset) {
+        return (seams == null ? seams = new Seams() : seams).release(topic.name(), offset,
+                frame -> deliver(topic.name(), frame));
+    }
+
+    /** §11: stops holding {@code topic} without delivering what was held (its resume failed). */
+    public void dropHeld(Topic topic) {
+        if (seams != null) {
+            seams.clear(topic.name());
+        }
     }
 
     /** Writes one replayed event frame (§11) as events are written: counted by the bound, flushed with the turn. */
@@ -347,6 +363,10 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
         ended = true;
         closing = true;
         core.hub().unsubscribeAll(this);
+        if (seams != null) {
+            seams.clearAll(); // held frames are ours to release
+            seams = null;
+        }
         bound.cancel();
         if (opened) {
             core.connections().remove(this);
@@ -382,17 +402,13 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
 
     @Override
     public boolean deliver(String topic, long offset, ByteBuf frame) {
-        if (deliveredUpTo != null && offset > 0) {
-            Long upTo = deliveredUpTo.get(topic);
-            if (upTo != null) {
-                if (offset <= upTo) {
-                    frame.release(); // replayed already, or before the position the client resumed from
-                    return false;
-                }
-                deliveredUpTo.remove(topic); // past the seam: live from here on
-                if (deliveredUpTo.isEmpty()) {
-                    deliveredUpTo = null;
-                }
+        if (seams != null && offset > 0) {
+            boolean taken = seams.intercept(topic, offset, frame);
+            if (seams.isEmpty()) {
+                seams = null;
+            }
+            if (taken) {
+                return false;
             }
         }
         return deliver(topic, frame);

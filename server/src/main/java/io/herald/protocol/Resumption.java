@@ -5,13 +5,17 @@ import io.herald.hub.FrameRenderer;
 import io.herald.hub.Topic;
 import io.netty.buffer.ByteBuf;
 
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+
 /**
  * §11's answer to a subscribe, written once for every dialect that resumes by position: on the connection's loop
  * right after the hub subscription, it names the topic's position ({@code subscribed}), and for a {@code since} the
  * history covers writes the events the client missed, in order; for one it does not, a {@code force_sync} at the
- * current position. Live events at or below the position named are dropped as they arrive (the hub may have
- * queued some for this loop already), except on a subscription that was live before this subscribe: those are on
- * their way to the client and none may be lost. The dialect only renders its own frames.
+ * current position. Live events are held while the history is read, and those at or below the position named are
+ * dropped ({@link Seams}), except on a subscription that was live before this subscribe without {@code since}:
+ * those are on their way to the client and none may be lost. The dialect only renders its own frames.
  */
 public final class Resumption {
 
@@ -28,18 +32,68 @@ public final class Resumption {
     }
 
     /**
+     * Before the hub subscription of a resume (or of a first subscribe): holds the topic's live events, so that none
+     * slips out ahead of the answer. A subscribe that then fails calls {@link Connection#dropHeld}.
+     */
+    public static void hold(Connection<?> c, Topic topic, Command.Since since, boolean already) {
+        if (seam(since, already)) {
+            c.holdLive(topic);
+        }
+    }
+
+    /** A live subscription resumed without {@code since} has its events on their way: none may be dropped. */
+    private static boolean seam(Command.Since since, boolean already) {
+        return since != null || !already;
+    }
+
+    /** Reads what a subscribe of {@code topic} answers: its position, or the events after {@code since}. */
+    public static CompletionStage<History.Recovery> read(History history, Topic topic, Command.Since since) {
+        return since == null
+                ? history.position(topic.name()).thenApply(p -> new History.Recovery(false, p, List.of()))
+                : history.recover(topic.name(), new History.Position(since.epoch(), since.offset()));
+    }
+
+    /**
      * Answers a confirmed subscribe of {@code topic} on {@code c}; {@code renderer} renders the replayed events as
-     * live ones are; {@code already} when the connection was subscribed before this subscribe.
+     * live ones are; {@code already} when the connection was subscribed before this subscribe. The history may
+     * answer later (Redis): live events of the topic are held meanwhile. When it cannot answer, {@code failed} runs
+     * (held events are let go) and the caller tells the client.
      */
     public static void subscribed(History history, Connection<?> c, Topic topic, Command.Since since, boolean already,
-                                  FrameRenderer renderer, Frames frames) {
-        History.Recovery r = since == null ? null
-                : history.recover(topic.name(), new History.Position(since.epoch(), since.offset()));
-        History.Position now = r != null ? r.position() : history.position(topic.name());
-        boolean recovered = r != null && r.recovered();
-        c.send(frames.subscribed(recovered ? new History.Position(since.epoch(), since.offset()) : now,
-                since == null ? null : recovered));
-        if (recovered) {
+                                  FrameRenderer renderer, Frames frames, Runnable failed) {
+        hold(c, topic, since, already);
+        read(history, topic, since).whenComplete((r, failure) -> c.execute(() -> {
+            if (!c.isSubscribed(topic)) {
+                return; // an unsubscribe overtook the read (and dropped what was held)
+            }
+            if (failure != null) {
+                c.dropHeld(topic);
+                failed.run();
+                return;
+            }
+            c.send(frames.subscribed(answered(since, r), since == null ? null : recovered(since, r)));
+            replay(c, topic, since, already, r, renderer, frames::forceSync);
+        }));
+    }
+
+    /** Whether the answer to a subscribe with {@code since} is a recovery. */
+    public static boolean recovered(Command.Since since, History.Recovery r) {
+        return since != null && r.recovered();
+    }
+
+    /** The position a {@code subscribed} names: the client's own when recovered, else the topic's. */
+    public static History.Position answered(Command.Since since, History.Recovery r) {
+        return recovered(since, r) ? new History.Position(since.epoch(), since.offset()) : r.position();
+    }
+
+    /**
+     * After the {@code subscribed} frame: the missed events when recovered, else a {@code force_sync} when the
+     * subscribe had a {@code since}; then the held live events past the seam.
+     */
+    public static void replay(Connection<?> c, Topic topic, Command.Since since, boolean already, History.Recovery r,
+                              FrameRenderer renderer, Function<History.Position, ByteBuf> forceSync) {
+        History.Position now = r.position();
+        if (recovered(since, r)) {
             for (History.Entry missed : r.events()) {
                 ByteBuf frame = renderer.render(missed.envelope().withOffset(missed.offset()), c.alloc());
                 if (frame != null) { // event types this endpoint does not send are skipped (§11)
@@ -47,10 +101,11 @@ public final class Resumption {
                 }
             }
         } else if (since != null) {
-            c.send(frames.forceSync(now)); // the gap is not covered: the client refetches this topic
+            c.send(forceSync.apply(now)); // the gap is not covered: the client refetches this topic
         }
-        if (since != null || !already) {
-            c.deliveredUpTo(topic, now.offset());
+        long lost = seam(since, already) ? c.releaseAt(topic, now.offset()) : -1;
+        if (lost >= 0) { // too many live events came while the history was read: they were let go
+            c.send(forceSync.apply(new History.Position(now.epoch(), Math.max(now.offset(), lost))));
         }
     }
 }

@@ -147,7 +147,53 @@ class RecoveryE2ETest {
         }
     }
 
-    /** §11: sync change frames carry their share's offset too (sync's resume is still to come). */
+    /**
+     * §11 sync: {@code subscribed} names every share's position; a resume names positions by share, and the answer
+     * lists the shares it recovered (their missed {@code change} frames follow, in order), and every other share of
+     * {@code since} gets {@code force_sync} at its current position.
+     */
+    @Test
+    void syncResumesTheSharesTheHistoryCoversAndForcesTheOthers() throws Exception {
+        String token = server.token("xia", java.util.List.of("y1", "y2", "y3"), java.util.List.of("dx"), java.util.List.of());
+        String e1;
+        String e2;
+        try (WsTestClient ws = WsTestClient.connect(server.ws("/api/v1/sync/ws/dx?token=" + token))) {
+            ws.send("{\"type\":\"subscribe\"}");
+            JsonNode subscribed = ws.nextJson();
+            assertEquals(3, subscribed.get("shares").size());
+            assertNull(subscribed.get("recovered"), "no since, no recovered");
+            e1 = subscribed.get("positions").get("y1").get("epoch").asText();
+            e2 = subscribed.get("positions").get("y2").get("epoch").asText();
+            assertEquals(0, subscribed.get("positions").get("y3").get("offset").asLong());
+            server.publish("{\"topic\":\"share:y1\",\"event_type\":\"change\",\"data\":{\"n\":1}}");
+            assertEquals(1, ws.nextJson().get("offset").asLong());
+        }
+        server.publish("{\"topic\":\"share:y1\",\"event_type\":\"change\",\"data\":{\"n\":2}}");
+        server.publish("{\"topic\":\"share:y1\",\"event_type\":\"change\",\"data\":{\"n\":3}}");
+        for (int n = 1; n <= 7; n++) { // past the 5 kept: y2's gap is lost
+            server.publish("{\"topic\":\"share:y2\",\"event_type\":\"change\",\"data\":{\"n\":" + n + "}}");
+        }
+        try (WsTestClient ws = WsTestClient.connect(server.ws("/api/v1/sync/ws/dx?token=" + token))) {
+            ws.send("{\"type\":\"subscribe\",\"since\":{\"y1\":{\"epoch\":\"" + e1 + "\",\"offset\":1},"
+                    + "\"y2\":{\"epoch\":\"" + e2 + "\",\"offset\":0},\"nope\":{\"epoch\":\"x\",\"offset\":1}}}");
+            JsonNode subscribed = ws.nextJson();
+            assertEquals("subscribed", subscribed.get("type").asText());
+            assertEquals("[\"y1\"]", subscribed.get("recovered").toString());
+            assertEquals("{\"epoch\":\"" + e1 + "\",\"offset\":1}", subscribed.get("positions").get("y1").toString(),
+                    "a recovered share stands where the client was; its missed frames follow");
+            assertEquals("{\"epoch\":\"" + e2 + "\",\"offset\":7}", subscribed.get("positions").get("y2").toString());
+            assertNull(subscribed.get("positions").get("nope"), "a share outside the token is not answered");
+            assertEquals("{\"event_type\":\"change\",\"share_id\":\"y1\",\"data\":{\"n\":2},\"offset\":2}", ws.next());
+            assertEquals("{\"event_type\":\"change\",\"share_id\":\"y1\",\"data\":{\"n\":3},\"offset\":3}", ws.next());
+            assertEquals("{\"event_type\":\"force_sync\",\"share_id\":\"y2\",\"epoch\":\"" + e2 + "\",\"offset\":7}",
+                    ws.next());
+            server.publish("{\"topic\":\"share:y1\",\"event_type\":\"change\",\"data\":{\"n\":4}}");
+            assertEquals(4, ws.nextJson().get("offset").asLong(), "then live");
+            assertNull(ws.poll(Duration.ofMillis(200)), "nothing twice, no force_sync for y3 (not in since)");
+        }
+    }
+
+    /** §11: sync change frames carry their share's offset too. */
     @Test
     void syncChangeFramesCarryTheirOffset() {
         String token = server.token("wes", java.util.List.of("c1"), java.util.List.of("dev1"), java.util.List.of());

@@ -127,4 +127,21 @@ class CommandTest {
         malformed("{\"id\":\"" + "i".repeat(129) + "\"}");
         malformed("{\"id\":" + "1".repeat(129) + "}");
     }
+
+    /** §11: realtime's one position, sync's positions keyed by share; anything else is not a position. */
+    @Test
+    void sinceIsOnePositionOrPositionsKeyedByShare() throws Exception {
+        Command one = parse("{\"action\":\"subscribe\",\"since\":{\"epoch\":\"e\",\"offset\":4}}");
+        org.junit.jupiter.api.Assertions.assertEquals(new Command.Since("e", 4), one.since());
+        Command keyed = parse("{\"type\":\"subscribe\",\"since\":{\"s1\":{\"epoch\":\"a\",\"offset\":1},"
+                + "\"s2\":{\"epoch\":\"b\",\"offset\":0}}}");
+        org.junit.jupiter.api.Assertions.assertNull(keyed.since());
+        org.junit.jupiter.api.Assertions.assertEquals(java.util.Map.of("s1", new Command.Since("a", 1),
+                "s2", new Command.Since("b", 0)), keyed.sinceByKey());
+        org.junit.jupiter.api.Assertions.assertThrows(Command.Malformed.class,
+                () -> parse("{\"type\":\"subscribe\",\"since\":{\"s1\":{\"epoch\":\"a\"}}}"));
+        org.junit.jupiter.api.Assertions.assertThrows(Command.Malformed.class,
+                () -> parse("{\"type\":\"subscribe\",\"since\":{\"epoch\":\"a\",\"s1\":{\"epoch\":\"a\",\"offset\":1}}}"),
+                "half a position is not a position");
+    }
 }

@@ -3,13 +3,16 @@ package io.herald.broker.history;
 import io.herald.hub.Envelope;
 
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 
 /**
  * §11: the recent events of every topic, each with its position, so that a client resumes instead of resyncing.
  * A topic's position is an {@code epoch} (a string naming one unbroken history of it) and an {@code offset} (its
  * events counted, one more per event, no gaps). When a topic's history is lost, its epoch changes.
  *
- * <p>Thread-safe: publications append from broker threads while connections recover on event loops.
+ * <p>Thread-safe: publications append from broker threads while connections recover on event loops. Reads answer
+ * with a stage: at once in memory, after a round trip with Redis. Appending is the broker's business (it must be
+ * atomic with the publish), so it is not part of this interface.
  */
 public interface History {
 
@@ -32,21 +35,18 @@ public interface History {
     record Recovery(boolean recovered, Position position, List<Entry> events) {
     }
 
-    /** Keeps {@code e} as its topic's next event and returns its position (epoch and the event's offset). */
-    default Position append(Envelope e) {
-        return append(e, positioned -> { });
-    }
+    /**
+     * Where {@code topic} stands as far as this instance knows without asking anyone (the last position it kept or
+     * saw), or null when it knows none. Never blocks: for frames made on an event loop.
+     */
+    Position latest(String topic);
 
     /**
-     * Keeps {@code e} as its topic's next event and hands it, with its offset, to {@code deliver} before any later
-     * event of the topic is appended: deliveries of one topic happen in offset order, whatever thread publishes.
-     * {@code deliver} must not block.
+     * Where {@code topic} stands now: a new epoch at offset 0 for a topic with no history, which the history then
+     * keeps, so that a position named to a client stays the topic's until its history is lost.
      */
-    Position append(Envelope e, java.util.function.Consumer<Envelope> deliver);
-
-    /** Where {@code topic} stands now (a new epoch at offset 0 for a topic with no history). */
-    Position position(String topic);
+    CompletionStage<Position> position(String topic);
 
     /** The events of {@code topic} after {@code since}, if the history still holds every one of them. */
-    Recovery recover(String topic, Position since);
+    CompletionStage<Recovery> recover(String topic, Position since);
 }

@@ -11,6 +11,8 @@ import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -74,7 +76,16 @@ public final class InMemoryHistory implements History {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 
-    @Override
+    /** Keeps {@code e} as its topic's next event and returns its position (epoch and the event's offset). */
+    public Position append(Envelope e) {
+        return append(e, positioned -> { });
+    }
+
+    /**
+     * Keeps {@code e} as its topic's next event and hands it, with its offset, to {@code deliver} before any later
+     * event of the topic is appended: deliveries of one topic happen in offset order, whatever thread publishes.
+     * {@code deliver} must not block.
+     */
     public Position append(Envelope e, java.util.function.Consumer<Envelope> deliver) {
         String topic = e.topic().name();
         long now = clock.millis();
@@ -106,7 +117,22 @@ public final class InMemoryHistory implements History {
     }
 
     @Override
-    public Position position(String topic) {
+    public Position latest(String topic) {
+        return positionNow(topic);
+    }
+
+    @Override
+    public CompletionStage<Position> position(String topic) {
+        return CompletableFuture.completedFuture(positionNow(topic));
+    }
+
+    @Override
+    public CompletionStage<Recovery> recover(String topic, Position since) {
+        return CompletableFuture.completedFuture(recoverNow(topic, since));
+    }
+
+    /** {@link #position}, answered on the calling thread. */
+    public Position positionNow(String topic) {
         while (true) {
             Log log = logFor(topic);
             synchronized (log) {
@@ -117,8 +143,8 @@ public final class InMemoryHistory implements History {
         }
     }
 
-    @Override
-    public Recovery recover(String topic, Position since) {
+    /** {@link #recover}, answered on the calling thread. */
+    public Recovery recoverNow(String topic, Position since) {
         while (true) {
             Log log = logFor(topic);
             synchronized (log) {

@@ -1,6 +1,7 @@
 package io.herald.broker.local;
 
 import io.herald.broker.history.History;
+import io.herald.broker.history.InMemoryHistory;
 import io.herald.broker.Broker;
 import io.herald.hub.Envelope;
 
@@ -15,7 +16,7 @@ public final class LocalBroker implements Broker {
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     private volatile Listener listener;
-    private final History history;
+    private final InMemoryHistory history;
 
     /** Without history (§11 off). */
     public LocalBroker() {
@@ -23,7 +24,7 @@ public final class LocalBroker implements Broker {
     }
 
     /** With §11 positions for {@code share:} and {@code channel:} topics kept in {@code history}; null for none. */
-    public LocalBroker(History history) {
+    public LocalBroker(InMemoryHistory history) {
         this.history = history;
     }
 

@@ -117,8 +117,12 @@ public final class ChannelsDialect implements Dialect<Void> {
             return;
         }
         boolean already = c.isSubscribed(topic);
+        if (history != null) {
+            Resumption.hold(c, topic, since, already); // §11: nothing live slips out ahead of the answer
+        }
         c.subscribe(topic).whenComplete((ok, failure) -> c.execute(() -> {
             if (failure != null) {
+                c.dropHeld(topic);
                 error(c, id, "subscription_failed", "subscription could not be confirmed, retry");
             } else if (!c.isSubscribed(topic)) {
                 return; // an unsubscribe or a refresh overtook the confirmation
@@ -143,6 +147,11 @@ public final class ChannelsDialect implements Dialect<Void> {
                     public ByteBuf forceSync(History.Position p) {
                         return forceSyncAt(c.alloc(), topic, p);
                     }
+                }, () -> {
+                    if (!already) {
+                        c.unsubscribe(topic); // the history could not answer: as if the subscribe failed
+                    }
+                    error(c, id, "subscription_failed", "subscription could not be confirmed, retry");
                 });
             }
         }));
@@ -251,7 +260,7 @@ public final class ChannelsDialect implements Dialect<Void> {
         if (topic.kind() != Topic.Kind.CHANNEL) {
             return null;
         }
-        return forceSyncAt(alloc, topic, history == null ? null : history.position(topic.name()));
+        return forceSyncAt(alloc, topic, history == null ? null : history.latest(topic.name()));
     }
 
     /** With history (§11), the position from which delivery goes on. */

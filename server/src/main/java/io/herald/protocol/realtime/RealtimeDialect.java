@@ -107,21 +107,31 @@ public final class RealtimeDialect implements Dialect<Void> {
         }
         Topic topic = Topic.share(shareId);
         boolean already = c.isSubscribed(topic);
+        if (history != null) {
+            Resumption.hold(c, topic, since, already); // §11: nothing live slips out ahead of the answer
+        }
         c.subscribe(topic).whenComplete((ok, failure) -> c.execute(() -> {
             if (failure != null) {
+                c.dropHeld(topic);
                 c.send(Replies.error(c.alloc(), "internal_error", "share_id", shareId, "subscription failed, retry"));
             } else if (c.isSubscribed(topic)) { // not when an unsubscribe overtook the confirmation
                 if (history == null) {
                     c.send(shareReply(c.alloc(), "subscribed", shareId));
                 } else {
-                    subscribedAt(c, topic, since, already);
+                    subscribedAt(c, topic, since, already, () -> {
+                        if (!already) {
+                            c.unsubscribe(topic); // the history could not answer: as if the subscribe failed
+                        }
+                        c.send(Replies.error(c.alloc(), "internal_error", "share_id", shareId,
+                                "subscription failed, retry"));
+                    });
                 }
             }
         }));
     }
 
     /** §11: {@code subscribed} with the share's position, the missed events or a {@code force_sync} (see {@link Resumption}). */
-    private void subscribedAt(Connection<Void> c, Topic topic, Command.Since since, boolean already) {
+    private void subscribedAt(Connection<Void> c, Topic topic, Command.Since since, boolean already, Runnable failed) {
         Resumption.subscribed(history, c, topic, since, already, this, new Resumption.Frames() {
             @Override
             public ByteBuf subscribed(History.Position p, Boolean recovered) {
@@ -142,7 +152,7 @@ public final class RealtimeDialect implements Dialect<Void> {
             public ByteBuf forceSync(History.Position p) {
                 return forceSyncAt(c.alloc(), topic.id(), p);
             }
-        });
+        }, failed);
     }
 
     private static ByteBuf forceSyncAt(ByteBufAllocator alloc, String shareId, History.Position p) {
@@ -150,8 +160,10 @@ public final class RealtimeDialect implements Dialect<Void> {
             g.writeStartObject();
             g.writeStringField("type", SyncDialect.FORCE_SYNC);
             g.writeStringField("share_id", shareId);
-            g.writeStringField("epoch", p.epoch());
-            g.writeNumberField("offset", p.offset());
+            if (p != null) { // null: the instance knows no position yet (Redis history, nothing seen)
+                g.writeStringField("epoch", p.epoch());
+                g.writeNumberField("offset", p.offset());
+            }
             g.writeEndObject();
         });
     }
@@ -189,7 +201,7 @@ public final class RealtimeDialect implements Dialect<Void> {
         }
         // §11: with history, the position from which delivery goes on
         return history == null ? shareReply(alloc, SyncDialect.FORCE_SYNC, topic.id())
-                : forceSyncAt(alloc, topic.id(), history.position(topic.name()));
+                : forceSyncAt(alloc, topic.id(), history.latest(topic.name()));
     }
 
     @Override

@@ -13,7 +13,11 @@ import io.herald.protocol.TextFrames;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
+import io.herald.broker.history.History;
+import io.herald.protocol.Resumption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -31,6 +35,18 @@ public final class SyncDialect implements Dialect<Void> {
     private static final SerializedString SHARE_ID = new SerializedString("share_id");
     private static final SerializedString DEVICE_ID = new SerializedString("device_id");
     private static final SerializedString DATA = new SerializedString("data");
+
+    private final History history;
+
+    /** Without history (§11 off). */
+    public SyncDialect() {
+        this(null);
+    }
+
+    /** @param history §11 positions of shares, or null without history */
+    public SyncDialect(History history) {
+        this.history = history;
+    }
 
     @Override
     public Endpoint endpoint() {
@@ -64,40 +80,127 @@ public final class SyncDialect implements Dialect<Void> {
         if ("ping".equals(type)) {
             c.send(Replies.single(alloc, "type", "pong"));
         } else if ("subscribe".equals(type)) {
-            subscribe(c);
+            subscribe(c, cmd.sinceByKey());
         } else {
             c.send(Replies.error(alloc, "invalid_request", null, null,
                     type == null ? "missing type" : "unknown type"));
         }
     }
 
-    /** Subscribes to the token's shares and the device; answers once every subscription is confirmed. */
-    private void subscribe(Connection<Void> c) {
-        List<String> shares = new ArrayList<>();
+    /**
+     * Subscribes to the token's shares and the device; answers once every subscription is confirmed. With history
+     * (§11) the answer names each share's position, resumes the shares of {@code since} the history covers and sends
+     * {@code force_sync} for the others.
+     */
+    private void subscribe(Connection<Void> c, Map<String, Command.Since> since) {
+        List<Topic> shares = new ArrayList<>();
         List<CompletableFuture<Void>> pending = new ArrayList<>();
+        List<Boolean> already = new ArrayList<>();
         for (String share : c.principal().shares()) {
             if (Topic.isValidId(share)) {
-                shares.add(share);
-                pending.add(c.subscribeOrClose(Topic.share(share)).toCompletableFuture());
+                Topic topic = Topic.share(share);
+                shares.add(topic);
+                already.add(c.isSubscribed(topic));
+                if (history != null) {
+                    Resumption.hold(c, topic, since.get(share), c.isSubscribed(topic));
+                }
+                pending.add(c.subscribeOrClose(topic).toCompletableFuture());
             }
         }
         pending.add(c.subscribeOrClose(Topic.device(c.pathParameter())).toCompletableFuture());
         CompletableFuture.allOf(pending.toArray(new CompletableFuture[0])).whenComplete((ok, failure) -> c.execute(() -> {
-            ByteBufAllocator alloc = c.alloc();
             if (failure != null) {
+                shares.forEach(c::dropHeld);
                 return; // §10: the connection is closing 1013; the device reconnects and subscribes again
             }
-            c.send(TextFrames.json(alloc, g -> {
-                g.writeStartObject();
-                g.writeStringField("type", "subscribed");
-                g.writeArrayFieldStart("shares");
-                for (String s : shares) {
+            if (history == null) {
+                c.send(subscribed(c.alloc(), shares, null, null));
+                return;
+            }
+            List<CompletableFuture<History.Recovery>> reads = new ArrayList<>(shares.size());
+            for (Topic share : shares) {
+                reads.add(Resumption.read(history, share, since.get(share.id())).toCompletableFuture());
+            }
+            CompletableFuture.allOf(reads.toArray(new CompletableFuture[0])).whenComplete((done, readFailure) ->
+                    c.execute(() -> answer(c, shares, already, since, reads, readFailure)));
+        }));
+    }
+
+    /** §11: one {@code subscribed} for every share, then each share's replay or {@code force_sync}. */
+    private void answer(Connection<Void> c, List<Topic> shares, List<Boolean> already, Map<String, Command.Since> since,
+                        List<CompletableFuture<History.Recovery>> reads, Throwable failure) {
+        if (failure != null) {
+            shares.forEach(c::dropHeld);
+            c.close(Disconnect.TRY_AGAIN_LATER); // as an unconfirmed subscription (§10): reconnect and resume
+            return;
+        }
+        Map<String, History.Position> positions = new LinkedHashMap<>();
+        List<String> recovered = new ArrayList<>();
+        for (int i = 0; i < shares.size(); i++) {
+            String share = shares.get(i).id();
+            History.Recovery r = reads.get(i).join();
+            Command.Since s = since.get(share);
+            positions.put(share, Resumption.answered(s, r));
+            if (Resumption.recovered(s, r)) {
+                recovered.add(share);
+            }
+        }
+        c.send(subscribed(c.alloc(), shares, positions, since.isEmpty() ? null : recovered));
+        for (int i = 0; i < shares.size(); i++) {
+            Topic share = shares.get(i);
+            if (!c.isSubscribed(share)) {
+                continue;
+            }
+            Resumption.replay(c, share, since.get(share.id()), already.get(i), reads.get(i).join(), this,
+                    p -> forceSyncAt(c.alloc(), share.id(), p));
+        }
+    }
+
+    private static ByteBuf subscribed(ByteBufAllocator alloc, List<Topic> shares, Map<String, History.Position> positions,
+                                      List<String> recovered) {
+        return TextFrames.json(alloc, g -> {
+            g.writeStartObject();
+            g.writeStringField("type", "subscribed");
+            g.writeArrayFieldStart("shares");
+            for (Topic s : shares) {
+                g.writeString(s.id());
+            }
+            g.writeEndArray();
+            if (positions != null) {
+                g.writeObjectFieldStart("positions");
+                for (Map.Entry<String, History.Position> p : positions.entrySet()) {
+                    g.writeObjectFieldStart(p.getKey());
+                    g.writeStringField("epoch", p.getValue().epoch());
+                    g.writeNumberField("offset", p.getValue().offset());
+                    g.writeEndObject();
+                }
+                g.writeEndObject();
+            }
+            if (recovered != null) {
+                g.writeArrayFieldStart("recovered");
+                for (String s : recovered) {
                     g.writeString(s);
                 }
                 g.writeEndArray();
-                g.writeEndObject();
-            }));
-        }));
+            }
+            g.writeEndObject();
+        });
+    }
+
+    /** §11: a share's {@code force_sync} with the position from which delivery goes on (none when unknown). */
+    private static ByteBuf forceSyncAt(ByteBufAllocator alloc, String shareId, History.Position p) {
+        return TextFrames.json(alloc, g -> {
+            g.writeStartObject();
+            g.writeFieldName(EVENT_TYPE);
+            g.writeString(FORCE_SYNC);
+            g.writeFieldName(SHARE_ID);
+            g.writeString(shareId);
+            if (p != null) {
+                g.writeStringField("epoch", p.epoch());
+                g.writeNumberField("offset", p.offset());
+            }
+            g.writeEndObject();
+        });
     }
 
     @Override
@@ -148,7 +251,7 @@ public final class SyncDialect implements Dialect<Void> {
     @Override
     public ByteBuf forceSync(Topic topic, ByteBufAllocator alloc) {
         if (topic.kind() == Topic.Kind.SHARE) {
-            return forceSync(alloc, topic.id());
+            return history == null ? forceSync(alloc, topic.id()) : forceSyncAt(alloc, topic.id(), history.latest(topic.name()));
         }
         return topic.kind() == Topic.Kind.DEVICE ? forceSync(alloc, null) : null;
     }

@@ -70,7 +70,7 @@ class InMemoryHistoryTest {
         assertEquals(a.epoch(), b.epoch());
         assertEquals(1, other.offset(), "each topic counts its own");
         assertNotEquals(a.epoch(), other.epoch());
-        assertEquals(b, history.position("share:s1"));
+        assertEquals(b, history.positionNow("share:s1"));
     }
 
     @Test
@@ -78,7 +78,7 @@ class InMemoryHistoryTest {
         History.Position seen = history.append(event("s1", "a"));
         history.append(event("s1", "b"));
         history.append(event("s1", "c"));
-        History.Recovery r = history.recover("share:s1", seen);
+        History.Recovery r = history.recoverNow("share:s1", seen);
         assertTrue(r.recovered());
         assertEquals(List.of("2:b", "3:c"), types(r));
         assertEquals(new History.Position(seen.epoch(), 3), r.position());
@@ -86,11 +86,11 @@ class InMemoryHistoryTest {
 
     @Test
     void aPositionNamedBeforeTheFirstEventStaysTheTopics() {
-        History.Position before = history.position("share:quiet");
+        History.Position before = history.positionNow("share:quiet");
         assertEquals(0, before.offset());
-        assertEquals(before, history.position("share:quiet"), "the same epoch every time it is asked");
+        assertEquals(before, history.positionNow("share:quiet"), "the same epoch every time it is asked");
         history.append(event("quiet", "first"));
-        History.Recovery r = history.recover("share:quiet", before);
+        History.Recovery r = history.recoverNow("share:quiet", before);
         assertTrue(r.recovered());
         assertEquals(List.of("1:first"), types(r));
     }
@@ -98,7 +98,7 @@ class InMemoryHistoryTest {
     @Test
     void aResumeAtTheCurrentPositionRecoversNothingMissed() {
         History.Position seen = history.append(event("s1", "a"));
-        History.Recovery r = history.recover("share:s1", seen);
+        History.Recovery r = history.recoverNow("share:s1", seen);
         assertTrue(r.recovered());
         assertEquals(List.of(), r.events());
     }
@@ -109,11 +109,11 @@ class InMemoryHistoryTest {
         for (int i = 2; i <= 7; i++) {
             history.append(event("s1", "e" + i)); // 5 kept: 3..7; event 2 is gone
         }
-        History.Recovery r = history.recover("share:s1", seen);
+        History.Recovery r = history.recoverNow("share:s1", seen);
         assertFalse(r.recovered());
         assertEquals(List.of(), r.events());
         assertEquals(7, r.position().offset(), "the current position, for the force_sync");
-        History.Recovery justInside = history.recover("share:s1", new History.Position(seen.epoch(), 2));
+        History.Recovery justInside = history.recoverNow("share:s1", new History.Position(seen.epoch(), 2));
         assertTrue(justInside.recovered());
         assertEquals(List.of("3:e3", "4:e4", "5:e5", "6:e6", "7:e7"), types(justInside));
     }
@@ -121,10 +121,10 @@ class InMemoryHistoryTest {
     @Test
     void aForeignEpochOrAnOffsetFromTheFutureIsNotRecovered() {
         History.Position p = history.append(event("s1", "a"));
-        assertFalse(history.recover("share:s1", new History.Position("another", 1)).recovered());
-        assertFalse(history.recover("share:s1", new History.Position(p.epoch(), 9)).recovered());
-        assertFalse(history.recover("share:s1", new History.Position(p.epoch(), -1)).recovered());
-        assertFalse(history.recover("share:nothing", new History.Position(p.epoch(), 1)).recovered());
+        assertFalse(history.recoverNow("share:s1", new History.Position("another", 1)).recovered());
+        assertFalse(history.recoverNow("share:s1", new History.Position(p.epoch(), 9)).recovered());
+        assertFalse(history.recoverNow("share:s1", new History.Position(p.epoch(), -1)).recovered());
+        assertFalse(history.recoverNow("share:nothing", new History.Position(p.epoch(), 1)).recovered());
     }
 
     @Test
@@ -134,8 +134,8 @@ class InMemoryHistoryTest {
         clock.advance(Duration.ofSeconds(90));
         history.append(event("s1", "c"));
         clock.advance(Duration.ofSeconds(40)); // "b" is 130 s old, "c" 40 s
-        assertFalse(history.recover("share:s1", seen).recovered(), "b expired: the gap is not covered");
-        History.Recovery r = history.recover("share:s1", new History.Position(seen.epoch(), 2));
+        assertFalse(history.recoverNow("share:s1", seen).recovered(), "b expired: the gap is not covered");
+        History.Recovery r = history.recoverNow("share:s1", new History.Position(seen.epoch(), 2));
         assertTrue(r.recovered());
         assertEquals(List.of("3:c"), types(r));
     }
@@ -144,7 +144,7 @@ class InMemoryHistoryTest {
     void aTopicIdlePastTheTtlLosesItsHistoryAndStartsANewEpoch() {
         History.Position old = history.append(event("s1", "a"));
         clock.advance(Duration.ofMinutes(3));
-        History.Recovery r = history.recover("share:s1", old);
+        History.Recovery r = history.recoverNow("share:s1", old);
         assertFalse(r.recovered());
         assertNotEquals(old.epoch(), r.position().epoch());
         assertEquals(0, r.position().offset());
@@ -163,11 +163,11 @@ class InMemoryHistoryTest {
         }
         assertTrue(small.bytes() <= 20_000, small.bytes() + " bytes");
         assertTrue(small.topicCount() < 200);
-        assertFalse(small.recover("share:t0", firsts.get(0)).recovered(), "the oldest topic lost its history");
+        assertFalse(small.recoverNow("share:t0", firsts.get(0)).recovered(), "the oldest topic lost its history");
         History.Position newest = firsts.get(199);
-        assertTrue(small.recover("share:t199", new History.Position(newest.epoch(), 0)).recovered(),
+        assertTrue(small.recoverNow("share:t199", new History.Position(newest.epoch(), 0)).recovered(),
                 "the topic appended last keeps its history");
-        assertNotEquals(firsts.get(0).epoch(), small.position("share:t0").epoch(), "an evicted topic's epoch is gone");
+        assertNotEquals(firsts.get(0).epoch(), small.positionNow("share:t0").epoch(), "an evicted topic's epoch is gone");
     }
 
     @Test
@@ -198,7 +198,7 @@ class InMemoryHistoryTest {
         for (int i = 0; i < sorted.size(); i++) {
             assertEquals(i + 1, sorted.get(i), "no gap, no repeat");
         }
-        History.Recovery all = h.recover("share:hot", new History.Position(h.position("share:hot").epoch(), 0));
+        History.Recovery all = h.recoverNow("share:hot", new History.Position(h.positionNow("share:hot").epoch(), 0));
         assertEquals(threads * each, all.events().size());
     }
 }

@@ -133,7 +133,7 @@ class RealtimeDialectTest {
                 EmbeddedConnection.principal("alice", Set.of("s1"), Set.of()), null)) {
             c.texts();
             c.send("{\"action\":\"subscribe\",\"share_id\":\"s1\"}");
-            String epoch = history.position("share:s1").epoch();
+            String epoch = history.positionNow("share:s1").epoch();
             assertEquals(List.of("{\"type\":\"subscribed\",\"share_id\":\"s1\",\"epoch\":\"" + epoch + "\",\"offset\":0}"),
                     c.texts());
             for (int n = 1; n <= 3; n++) {

@@ -1,0 +1,137 @@
+package io.herald.protocol;
+
+import io.netty.buffer.ByteBuf;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * §11's seam between a replay and live delivery, per topic of one connection. While a resume reads the history (a
+ * Redis round trip), live events of the topic are <em>held</em>; when the answer is written, the held events past
+ * the replay go out in order, and later live events at or below the seam are dropped once as they arrive (the hub
+ * may have queued some for this loop already). So an event published while the replay is read appears exactly once.
+ *
+ * <p>Holding is bounded: past {@link #MAX_HELD} frames the held events are let go and the resume reports an
+ * overflow, for the caller to answer {@code force_sync} instead of a replay. Confined to the connection's loop.
+ */
+final class Seams {
+    static final int MAX_HELD = 1024;
+
+    private final Map<String, Seam> byTopic = new HashMap<>(4);
+
+    private static final class Seam {
+        /** Offsets and frames held while the history is read; null once released. */
+        ArrayList<Object> held = new ArrayList<>();
+        boolean overflowed;
+        /** The last offset let go by an overflow. */
+        long lost;
+        /** Live events at or below this offset are dropped; meaningful once released. */
+        long upTo;
+    }
+
+    boolean isEmpty() {
+        return byTopic.isEmpty();
+    }
+
+    /** Starts holding the live events of {@code topic}. */
+    void hold(String topic) {
+        Seam s = byTopic.get(topic);
+        if (s != null && s.held != null) {
+            return; // a second resume of the same topic while the first reads: hold on
+        }
+        byTopic.put(topic, new Seam());
+    }
+
+    /**
+     * A live event of a positioned topic: true when taken here (held, or dropped as already accounted for), false
+     * when it goes on to the client.
+     */
+    boolean intercept(String topic, long offset, ByteBuf frame) {
+        Seam s = byTopic.get(topic);
+        if (s == null) {
+            return false;
+        }
+        if (s.held != null) {
+            if (s.overflowed || s.held.size() / 2 >= MAX_HELD) {
+                s.overflowed = true; // the resume will answer force_sync; the client refetches
+                s.lost = Math.max(s.lost, offset);
+                releaseHeld(s);
+                frame.release();
+                return true;
+            }
+            s.held.add(offset);
+            s.held.add(frame);
+            return true;
+        }
+        if (offset <= s.upTo) {
+            frame.release(); // replayed already, or before the position the client resumed from
+            return true;
+        }
+        byTopic.remove(topic); // past the seam: live from here on
+        return false;
+    }
+
+    /**
+     * The answer is written up to {@code upTo}: held events past it go to {@code deliver} in the order they came,
+     * and later arrivals at or below it are dropped. Returns -1, or when holding overflowed (nothing was delivered)
+     * the last offset let go.
+     */
+    long release(String topic, long upTo, Consumer<ByteBuf> deliver) {
+        Seam s = byTopic.get(topic);
+        if (s == null) {
+            s = new Seam();
+            byTopic.put(topic, s);
+        }
+        long lost = s.overflowed ? s.lost : -1;
+        ArrayList<Object> held = s.held;
+        s.held = null;
+        s.overflowed = false;
+        s.upTo = Math.max(upTo, lost);
+        if (held != null) {
+            for (int i = 0; i < held.size(); i += 2) {
+                long offset = (Long) held.get(i);
+                ByteBuf frame = (ByteBuf) held.get(i + 1);
+                if (offset <= upTo) {
+                    frame.release();
+                } else {
+                    byTopic.remove(topic); // past the seam already
+                    deliver.accept(frame);
+                }
+            }
+        }
+        return lost;
+    }
+
+    /** Whether a resume of {@code topic} is reading the history now. */
+    boolean holding(String topic) {
+        Seam s = byTopic.get(topic);
+        return s != null && s.held != null;
+    }
+
+    /** Forgets {@code topic}'s seam, letting go what it holds. */
+    void clear(String topic) {
+        Seam s = byTopic.remove(topic);
+        if (s != null) {
+            releaseHeld(s);
+        }
+    }
+
+    /** Forgets every seam (the connection left its topics or ended). */
+    void clearAll() {
+        for (Seam s : byTopic.values()) {
+            releaseHeld(s);
+        }
+        byTopic.clear();
+    }
+
+    private static void releaseHeld(Seam s) {
+        if (s.held != null) {
+            for (int i = 1; i < s.held.size(); i += 2) {
+                ((ByteBuf) s.held.get(i)).release();
+            }
+            s.held.clear();
+        }
+    }
+}
