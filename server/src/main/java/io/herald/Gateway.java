@@ -199,7 +199,9 @@ public final class Gateway implements AutoCloseable {
             return new LocalBroker(config.historySize() == 0 ? null : new InMemoryHistory(config.historySize(),
                     config.historyTtl(), Runtime.getRuntime().maxMemory() / 4, java.time.Clock.systemUTC()));
         }
-        return new RedisBroker(config.broker(), config.redisPrefix(), config.instanceId());
+        // §11: positions and recovery in Redis, written by Herald's function library with each publish
+        return new RedisBroker(config.broker(), config.redisPrefix(), config.instanceId(), config.historySize(),
+                config.historyTtl());
     }
 
     public int port() {

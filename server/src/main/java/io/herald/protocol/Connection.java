@@ -449,6 +449,9 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
         }
         for (String topic : topics) {
             if (missed.contains(topic)) {
+                if (seams != null) {
+                    seams.clear(topic); // §11: offsets go on from the force_sync's position, maybe of a new epoch
+                }
                 ByteBuf frame = forceSyncFrame(topic);
                 if (frame != null) {
                     send(frame);

@@ -66,6 +66,41 @@ class RedisClusterE2ETest {
         return SlotHash.getSlot("herald:share:" + share);
     }
 
+    /**
+     * §11 on a cluster: each topic's history keys are hash-tagged with its channel, so {@code herald_publish} writes
+     * them and publishes (sharded) on the channel's own master; a client resumes on the other instance, on every
+     * master.
+     */
+    @Test
+    void historyLivesBesideEachTopicsChannelAndAClientResumesOnAnotherInstance() throws Exception {
+        cluster.awaitHealthy();
+        try (TestServer c = TestServer.start(x -> x.set(ConfigKey.BROKER, cluster.url()).set(ConfigKey.INSTANCE_ID, "c")
+                .set(ConfigKey.HISTORY_SIZE, "20"));
+             TestServer d = TestServer.start(x -> x.set(ConfigKey.BROKER, cluster.url()).set(ConfigKey.INSTANCE_ID, "d")
+                     .set(ConfigKey.HISTORY_SIZE, "20"))) {
+            for (String share : List.of("h0", "h1", "h2", "h3", "h4", "h5")) {
+                String epoch;
+                try (WsTestClient ws = WsTestClient.connect(c.ws("/api/v1/realtime/ws?token=" + c.userToken("hal", share)))) {
+                    ws.nextJson();
+                    ws.send("{\"action\":\"subscribe\",\"share_id\":\"" + share + "\"}");
+                    epoch = ws.nextJson().get("epoch").asText();
+                    d.publish("{\"topic\":\"share:" + share + "\",\"event_type\":\"x\",\"data\":1}");
+                    assertEquals(1, ws.nextJson().get("offset").asLong(), share);
+                }
+                d.publish("{\"topic\":\"share:" + share + "\",\"event_type\":\"x\",\"data\":2}");
+                try (WsTestClient ws = WsTestClient.connect(d.ws("/api/v1/realtime/ws?token=" + d.userToken("hal", share)))) {
+                    ws.nextJson();
+                    ws.send("{\"action\":\"subscribe\",\"share_id\":\"" + share + "\",\"since\":{\"epoch\":\""
+                            + epoch + "\",\"offset\":1}}");
+                    assertTrue(ws.nextJson().get("recovered").asBoolean(), share);
+                    JsonNode missed = ws.nextJson();
+                    assertEquals(2, missed.get("offset").asLong(), share);
+                    assertEquals(2, missed.get("data").asInt(), share);
+                }
+            }
+        }
+    }
+
     @Test
     void deliveryCrossesInstancesOnEveryMasterAndSurvivesARestartAndASlotMove() throws Exception {
         List<String> shares = new ArrayList<>(shareOn.values());

@@ -83,6 +83,8 @@ public final class RedisBroker implements Broker {
     private final EnvelopeParser parser = new EnvelopeParser();
     private final AtomicLong rejected = new AtomicLong();
     private final InstanceRegistry registry;
+    /** §11 positions and history, or null when history is off. */
+    private final RedisHistory history;
     /** Standalone: the one node. Cluster: one per master, keyed host:port. Broker thread only. */
     private final Map<String, NodeSubscriptions> nodes = new LinkedHashMap<>();
     /** Cluster: the node that holds each wanted topic. Broker thread only. */
@@ -96,7 +98,13 @@ public final class RedisBroker implements Broker {
     private CompletableFuture<Void> firstReady = new CompletableFuture<>();
     private long lastRejectLogMillis;
 
+    /** Without history (§11 off). */
     public RedisBroker(String brokerUrl, String prefix, String instanceId) {
+        this(brokerUrl, prefix, instanceId, 0, Duration.ZERO);
+    }
+
+    /** With §11 history of {@code historySize} events per topic (0: none), each kept {@code historyTtl}. */
+    public RedisBroker(String brokerUrl, String prefix, String instanceId, int historySize, Duration historyTtl) {
         this.endpoints = RedisEndpoints.parse(brokerUrl);
         this.prefix = prefix;
         this.controlPrefix = prefix + RedisControlChannel.CHANNEL;
@@ -141,6 +149,13 @@ public final class RedisBroker implements Broker {
             this.commandClient = c;
         }
         this.registry = new InstanceRegistry(prefix, instanceId, thread, () -> commands);
+        this.history = historySize <= 0 ? null
+                : new RedisHistory(prefix, historySize, historyTtl, endpoints.cluster(), () -> commands);
+    }
+
+    @Override
+    public io.herald.broker.history.History history() {
+        return history;
     }
 
     @Override
@@ -194,6 +209,16 @@ public final class RedisBroker implements Broker {
             }
             thread.scheduleWithFixedDelay(this::updateReady, 100, 100, TimeUnit.MILLISECONDS);
             registry.start();
+            if (history != null) {
+                // §11: the function library every publish with history goes through (a Redis that restarts empty
+                // loses it; RedisHistory loads it again when a call finds it missing)
+                history.load().whenComplete((v, t) -> {
+                    if (t != null) {
+                        log.warn("redis {}: cannot load the history functions ({}); publishes with history will retry",
+                                endpoints.describe(), rootMessage(t));
+                    }
+                });
+            }
         }, thread);
     }
 
@@ -209,7 +234,11 @@ public final class RedisBroker implements Broker {
                     public void recovered(Set<String> topics) {
                         Listener l = listener;
                         if (l != null && !topics.isEmpty()) {
-                            l.onRecovered(topics);
+                            if (history != null) {
+                                history.resume(topics, l); // §11: catch up from the history where it covers the gap
+                            } else {
+                                l.onRecovered(topics);
+                            }
                         }
                         updateReady();
                     }
@@ -262,8 +291,9 @@ public final class RedisBroker implements Broker {
             return;
         }
         Envelope e;
+        Object[] position = RedisHistory.positionOf(body); // §11: written by herald_publish
         try {
-            e = parser.parseOne(body);
+            e = position == null ? parser.parseOne(body) : envelopeAfter(body, (Integer) position[1]);
         } catch (EnvelopeException ex) {
             reject(channelName, ex.getMessage());
             return;
@@ -274,7 +304,19 @@ public final class RedisBroker implements Broker {
             reject(channelName, "envelope topic does not match the channel");
             return;
         }
-        l.onPublication(e);
+        if (position != null && history != null && Envelope.positioned(e.topic())) {
+            io.herald.broker.history.History.Position p = (io.herald.broker.history.History.Position) position[0];
+            history.received(e.topic().name(), e.withOffset(p.offset()), p.epoch(), l);
+        } else {
+            l.onPublication(e);
+        }
+    }
+
+    private Envelope envelopeAfter(byte[] body, int start) throws EnvelopeException {
+        byte[] envelope = new byte[body.length - start + 1];
+        envelope[0] = '{';
+        System.arraycopy(body, start, envelope, 1, body.length - start);
+        return parser.parseOne(envelope);
     }
 
     private void reject(String channel, String why) {
@@ -329,8 +371,12 @@ public final class RedisBroker implements Broker {
         if (cmd == null || c == null || !c.isOpen()) {
             return CompletableFuture.failedFuture(new BrokerUnavailableException("Redis is not connected"));
         }
-        byte[] channel = (prefix + envelope.topic().name()).getBytes(StandardCharsets.UTF_8);
         byte[] body = EnvelopeWriter.toJson(envelope);
+        if (history != null && Envelope.positioned(envelope.topic())) {
+            // §11: appended to the topic's history and published in one atomic step, with its position
+            return history.publish(body, envelope.topic().name()).thenApply(p -> null);
+        }
+        byte[] channel = (prefix + envelope.topic().name()).getBytes(StandardCharsets.UTF_8);
         return (endpoints.cluster() ? cmd.spublish(channel, body) : cmd.publish(channel, body)).thenApply(n -> null);
     }
 
@@ -338,6 +384,9 @@ public final class RedisBroker implements Broker {
 
     @Override
     public CompletionStage<Void> firstSubscriber(String topic) {
+        if (history != null) {
+            history.listen(topic); // before any message of it can arrive
+        }
         CompletableFuture<Void> promise = new CompletableFuture<>();
         if (!onThread(() -> {
             NodeSubscriptions n = nodeFor(topic);
@@ -354,6 +403,9 @@ public final class RedisBroker implements Broker {
 
     @Override
     public void lastSubscriberLeft(String topic) {
+        if (history != null) {
+            history.forget(topic);
+        }
         onThread(() -> {
             NodeSubscriptions n = endpoints.cluster() ? topicNode.remove(topic) : single();
             if (n != null) {
