@@ -103,6 +103,8 @@ public final class Gateway implements AutoCloseable {
         this.connections = new Connections(config.idleTimeout(), clock, socketIo.sweepInterval(), config.maxConnections());
         ConnectionCore core = new ConnectionCore(hub, stats, connections, ConnectionPolicy.from(config));
         socketIoDialect.useCore(core);
+        // §11: connection state recovery over the broker's history, for clients that ask or (config) for all
+        socketIoDialect.useRecovery(broker.history(), config.socketIoRecovery());
         // §7 conformance profile only: a bare Engine.IO echo server for the engine.io-protocol test suite
         SocketIoDialect engineEcho = config.socketIoConformance() ? new SocketIoDialect(socketIo, verifier, origins, true) : null;
         if (engineEcho != null) {

@@ -28,7 +28,8 @@ public enum ConfigKey {
     MAX_CONNECTIONS("0"),
     SOCKETIO_CONFORMANCE("false"),
     HISTORY_SIZE("100"),
-    HISTORY_TTL("2m");
+    HISTORY_TTL("2m"),
+    SOCKETIO_RECOVERY("false");
 
     private final String defaultValue;
     private final String envName;

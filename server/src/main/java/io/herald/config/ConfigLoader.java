@@ -116,7 +116,8 @@ public final class ConfigLoader {
                 parse(v, ConfigKey.MAX_CONNECTIONS, Integer::parseInt),
                 parse(v, ConfigKey.SOCKETIO_CONFORMANCE, ConfigLoader::bool),
                 parse(v, ConfigKey.HISTORY_SIZE, Integer::parseInt),
-                parse(v, ConfigKey.HISTORY_TTL, Durations::parse));
+                parse(v, ConfigKey.HISTORY_TTL, Durations::parse),
+                parse(v, ConfigKey.SOCKETIO_RECOVERY, ConfigLoader::bool));
     }
 
     private static <T> T parse(Map<ConfigKey, String> v, ConfigKey key, Function<String, T> parser) {

@@ -33,7 +33,8 @@ public record HeraldConfig(
         int maxConnections,
         boolean socketIoConformance,
         int historySize,
-        Duration historyTtl) {
+        Duration historyTtl,
+        boolean socketIoRecovery) {
 
     /** §1: an HMAC secret shorter than this is refused (HS256 needs 256 bits). */
     public static final int MIN_SECRET_BYTES = 32;
@@ -93,7 +94,7 @@ public record HeraldConfig(
     public HeraldConfig withJwtSecret(String secret) {
         return new HeraldConfig(bind, port, secret, jwtPublicKey, jwtIssuer, jwtAudience, jwtLeeway, broker,
                 redisPrefix, instanceId, sendBuffer, idleTimeout, maxFrame, allowedOrigins, tlsCert, tlsKey, drain,
-                maxConnections, socketIoConformance, historySize, historyTtl);
+                maxConnections, socketIoConformance, historySize, historyTtl, socketIoRecovery);
     }
 
     public static Builder builder() {

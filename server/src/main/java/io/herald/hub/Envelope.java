@@ -23,8 +23,11 @@ public record Envelope(Topic topic, String eventType, byte[] data, String shareI
         return new Envelope(topic, eventType, data, shareId, deviceId, offset);
     }
 
-    /** §11: the topics clients resume by position ({@code share:} and {@code channel:}). */
+    /**
+     * §11: the topics with a history: those the JSON dialects resume by position ({@code share:}, {@code channel:})
+     * and those a Socket.IO session recovers ({@code user:}, {@code broadcast}). Only {@code device:} has none.
+     */
     public static boolean positioned(Topic topic) {
-        return topic.kind() == Topic.Kind.SHARE || topic.kind() == Topic.Kind.CHANNEL;
+        return topic.kind() != Topic.Kind.DEVICE;
     }
 }

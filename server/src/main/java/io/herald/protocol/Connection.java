@@ -176,7 +176,7 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
      */
     public long releaseAt(Topic topic, long offset) {
         return (seams == null ? seams = new Seams() : seams).release(topic.name(), offset,
-                frame -> deliver(topic.name(), frame));
+                (at, frame) -> deliverAt(topic.name(), at, frame));
     }
 
     /** §11: stops holding {@code topic} without delivering what was held (its resume failed). */
@@ -186,9 +186,12 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
         }
     }
 
-    /** Writes one replayed event frame (§11) as events are written: counted by the bound, flushed with the turn. */
-    public boolean replay(Topic topic, ByteBuf frame) {
-        return deliver(topic.name(), frame);
+    /**
+     * Writes one replayed event frame at {@code offset} (§11) as events are written: counted by the bound, flushed
+     * with the turn.
+     */
+    public boolean replay(Topic topic, long offset, ByteBuf frame) {
+        return deliverAt(topic.name(), offset, frame);
     }
 
     public boolean isSubscribed(Topic topic) {
@@ -411,7 +414,13 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
                 return false;
             }
         }
-        return deliver(topic, frame);
+        return deliverAt(topic, offset, frame);
+    }
+
+    /** An event past any seam: the dialect may make it this connection's own (§11 Socket.IO offsets). */
+    private boolean deliverAt(String topic, long offset, ByteBuf frame) {
+        ByteBuf own = offset > 0 ? dialect.ownFrame(this, topic, offset, frame) : frame;
+        return own != null && deliver(topic, own);
     }
 
     @Override

@@ -124,4 +124,13 @@ public interface Dialect<S> extends FrameRenderer {
         connection.send(Replies.error(connection.alloc(), "rate_limited", null, null,
                 "more than 50 commands per second"));
     }
+
+    /**
+     * An event frame of {@code topic} at {@code offset} (§11) on its way to {@code c}: returns the frame to send (the
+     * shared one, or one made for this connection, releasing the shared one), or null to send nothing (released).
+     * The default sends the shared frame: only Socket.IO's connection state recovery numbers events per connection.
+     */
+    default ByteBuf ownFrame(Connection<S> c, String topic, long offset, ByteBuf frame) {
+        return frame;
+    }
 }

@@ -97,7 +97,7 @@ public final class Resumption {
             for (History.Entry missed : r.events()) {
                 ByteBuf frame = renderer.render(missed.envelope().withOffset(missed.offset()), c.alloc());
                 if (frame != null) { // event types this endpoint does not send are skipped (§11)
-                    c.replay(topic, frame);
+                    c.replay(topic, missed.offset(), frame);
                 }
             }
         } else if (since != null) {

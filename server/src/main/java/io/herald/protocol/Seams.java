@@ -5,7 +5,6 @@ import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.function.Consumer;
 
 /**
  * §11's seam between a replay and live delivery, per topic of one connection. While a resume reads the history (a
@@ -20,6 +19,11 @@ final class Seams {
     static final int MAX_HELD = 1024;
 
     private final Map<String, Seam> byTopic = new HashMap<>(4);
+
+    /** Where released events go: the connection's delivery. */
+    interface Delivery {
+        void deliver(long offset, ByteBuf frame);
+    }
 
     private static final class Seam {
         /** Offsets and frames held while the history is read; null once released. */
@@ -78,7 +82,7 @@ final class Seams {
      * and later arrivals at or below it are dropped. Returns -1, or when holding overflowed (nothing was delivered)
      * the last offset let go.
      */
-    long release(String topic, long upTo, Consumer<ByteBuf> deliver) {
+    long release(String topic, long upTo, Delivery deliver) {
         Seam s = byTopic.get(topic);
         if (s == null) {
             s = new Seam();
@@ -97,7 +101,7 @@ final class Seams {
                     frame.release();
                 } else {
                     byTopic.remove(topic); // past the seam already
-                    deliver.accept(frame);
+                    deliver.deliver(offset, frame);
                 }
             }
         }

@@ -84,6 +84,23 @@ public final class TextFrames {
     }
 
     /**
+     * A copy of {@code frame}, whose payload is a JSON array (a Socket.IO event, {@code 42[...]}), with one more string
+     * element at its end: {@code ascii}, written as is (the caller passes only characters JSON needs no escape for).
+     * The caller still owns {@code frame}. For §11 Socket.IO offsets, which differ per connection.
+     */
+    public static ByteBuf withLastString(ByteBufAllocator alloc, ByteBuf frame, String ascii) {
+        ByteBuf payload = payload(frame);
+        int body = payload.readableBytes() - 1; // without the closing ']'
+        ByteBuf buf = alloc.ioBuffer(MAX_HEADER + body + ascii.length() + 4);
+        buf.writerIndex(MAX_HEADER);
+        buf.writeBytes(payload, payload.readerIndex(), body);
+        buf.writeByte(',').writeByte('"');
+        buf.writeCharSequence(ascii, java.nio.charset.StandardCharsets.US_ASCII);
+        buf.writeByte('"').writeByte(']');
+        return seal(buf);
+    }
+
+    /**
      * The payload of a frame made here (an unmasked single text frame), as a slice of it (no copy): how a transport
      * that is not WebSocket (Engine.IO long-polling, §7) sends the same encoded-once event.
      */

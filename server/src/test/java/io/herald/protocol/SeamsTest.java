@@ -39,7 +39,7 @@ class SeamsTest {
             assertTrue(seams.intercept("share:s", o, frame(o)), "held while the history is read");
         }
         List<ByteBuf> out = new ArrayList<>();
-        assertEquals(-1, seams.release("share:s", 4, out::add));
+        assertEquals(-1, seams.release("share:s", 4, (o, b) -> out.add(b)));
         assertEquals(List.of("e5", "e6"), texts(out), "3 and 4 were in the replay");
         assertFalse(seams.intercept("share:s", 7, frame(7)), "past the seam: live");
         all.get(all.size() - 1).release();
@@ -50,7 +50,7 @@ class SeamsTest {
     @Test
     void aLateLiveEventAtOrBelowTheSeamIsDropped() {
         seams.hold("share:s");
-        assertEquals(-1, seams.release("share:s", 5, b -> { }));
+        assertEquals(-1, seams.release("share:s", 5, (o, b) -> b.release()));
         assertTrue(seams.intercept("share:s", 5, frame(5)), "already replayed: dropped");
         assertFalse(seams.intercept("share:s", 6, frame(6)));
         all.get(1).release();
@@ -72,7 +72,7 @@ class SeamsTest {
             assertTrue(seams.intercept("share:s", o, frame(o)));
         }
         List<ByteBuf> out = new ArrayList<>();
-        assertEquals(Seams.MAX_HELD + 10, seams.release("share:s", 0, out::add), "force_sync from here");
+        assertEquals(Seams.MAX_HELD + 10, seams.release("share:s", 0, (o, b) -> out.add(b)), "force_sync from here");
         assertTrue(out.isEmpty());
         assertTrue(seams.intercept("share:s", Seams.MAX_HELD + 10, frame(0)), "what was let go stays gone");
         all.forEach(b -> assertEquals(0, b.refCnt(), "nothing held leaks"));

@@ -116,4 +116,21 @@ class TextFramesTest {
             throw new IllegalStateException("boom");
         }));
     }
+
+    /** §11 Socket.IO: one more string at the end of an event's array, in a frame of its own (headers grow). */
+    @Test
+    void aLastStringIsAppendedToAnEventsArray() {
+        for (int size : new int[] {10, 120, 70_000}) {
+            String data = "\"" + "d".repeat(size) + "\"";
+            io.netty.buffer.ByteBuf shared = TextFrames.text(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT,
+                    ("42[\"n\"," + data + "]").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            io.netty.buffer.ByteBuf own = TextFrames.withLastString(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT,
+                    shared, "e.1~f.2");
+            org.junit.jupiter.api.Assertions.assertEquals("42[\"n\"," + data + ",\"e.1~f.2\"]",
+                    TextFrames.payload(own).toString(java.nio.charset.StandardCharsets.UTF_8));
+            org.junit.jupiter.api.Assertions.assertEquals(1, shared.refCnt(), "the shared frame is the caller's");
+            shared.release();
+            own.release();
+        }
+    }
 }

@@ -146,9 +146,18 @@ public final class SocketIoNodeClient implements AutoCloseable {
 
     /** Makes the client emit {@code name} with {@code argsJsonArray} (a JSON array of arguments). */
     public void emit(String name, String argsJsonArray) {
+        command("emit " + name + " " + argsJsonArray);
+    }
+
+    /** {@code socket.io.engine.close()}: the connection drops as on a lost network, and the client reconnects. */
+    public void closeEngine() {
+        command("close-engine");
+    }
+
+    private void command(String line) {
         try {
             OutputStream in = process.getOutputStream();
-            in.write(("emit " + name + " " + argsJsonArray + "\n").getBytes(StandardCharsets.UTF_8));
+            in.write((line + "\n").getBytes(StandardCharsets.UTF_8));
             in.flush();
         } catch (IOException e) {
             throw new IllegalStateException(e);

@@ -227,7 +227,9 @@ public final class RealtimeDialect implements Dialect<Void> {
             if (e.data() != null) {
                 TextFrames.rawField(g, DATA, e.data());
             }
-            TextFrames.offsetField(g, e.offset()); // §11: share events carry their position
+            if (onShare) {
+                TextFrames.offsetField(g, e.offset()); // §11: share events carry their position (user ones have none)
+            }
             g.writeEndObject();
         });
     }

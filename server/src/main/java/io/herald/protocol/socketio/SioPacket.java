@@ -20,10 +20,23 @@ import java.io.IOException;
  * @param payload     the JSON payload as sent, or null
  * @param eventName   an EVENT's first array element (its name), else null
  * @param eventArgs   an EVENT's arguments as raw JSON, comma-joined without brackets ({@code ""} when none)
- * @param authToken   a CONNECT payload's {@code token} string, or null
+ * @param auth        what a CONNECT payload carries ({@code token}; §11 {@code recover}, {@code pid}, {@code offset}),
+ *                    or null
  */
 record SioPacket(int type, int attachments, String namespace, long ackId, String payload, String eventName,
-                 String eventArgs, String authToken) {
+                 String eventArgs, Auth auth) {
+
+    /**
+     * A CONNECT payload's fields Herald reads: the token (§7), and for connection state recovery (§11) the client's
+     * {@code recover} wish, the {@code pid} and the last {@code offset} it saw (any of them null when absent).
+     */
+    record Auth(String token, boolean recover, String pid, String offset) {
+    }
+
+    /** The CONNECT payload's {@code token} string, or null. */
+    String authToken() {
+        return auth == null ? null : auth.token();
+    }
 
     static final int CONNECT = 0;
     static final int DISCONNECT = 1;
@@ -87,7 +100,7 @@ record SioPacket(int type, int attachments, String namespace, long ackId, String
         String payload = i < s.length() ? s.substring(i) : null;
         String eventName = null;
         String eventArgs = null;
-        String authToken = null;
+        Auth authToken = null;
         switch (type) {
             case CONNECT -> {
                 if (payload != null) {
@@ -117,18 +130,30 @@ record SioPacket(int type, int attachments, String namespace, long ackId, String
         return new SioPacket(type, attachments, namespace, ackId, payload, eventName, eventArgs, authToken);
     }
 
-    /** A CONNECT payload must be a JSON object; returns its {@code token} string, or null. */
-    private static String connectPayload(String payload) throws Malformed {
+    /** The longest {@code pid} or {@code offset} taken; longer ones are ignored (they are not Herald's). */
+    static final int MAX_RECOVERY_FIELD = 512;
+
+    /** A CONNECT payload must be a JSON object; returns what Herald reads of it. */
+    private static Auth connectPayload(String payload) throws Malformed {
         try (JsonParser p = JSON.createParser(payload)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new Malformed("CONNECT payload must be an object");
             }
             String token = null;
+            boolean recover = false;
+            String pid = null;
+            String offset = null;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken t = p.nextToken();
                 if ("token".equals(name) && t == JsonToken.VALUE_STRING) {
                     token = p.getText();
+                } else if ("recover".equals(name) && t == JsonToken.VALUE_TRUE) {
+                    recover = true;
+                } else if ("pid".equals(name) && t == JsonToken.VALUE_STRING && p.getTextLength() <= MAX_RECOVERY_FIELD) {
+                    pid = p.getText();
+                } else if ("offset".equals(name) && t == JsonToken.VALUE_STRING && p.getTextLength() <= MAX_RECOVERY_FIELD) {
+                    offset = p.getText();
                 } else {
                     p.skipChildren();
                 }
@@ -136,7 +161,7 @@ record SioPacket(int type, int attachments, String namespace, long ackId, String
             if (p.nextToken() != null) {
                 throw new Malformed("trailing content");
             }
-            return token;
+            return new Auth(token, recover, pid, offset);
         } catch (JsonProcessingException e) {
             throw new Malformed("malformed JSON");
         } catch (IOException e) {

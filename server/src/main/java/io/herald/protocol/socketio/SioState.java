@@ -33,6 +33,8 @@ final class SioState {
     long probeSinceNanos;
     /** The probe's {@code 2probe} came (and was answered): only the {@code 5} may follow. */
     boolean probed;
+    /** §11 connection state recovery, for a client that asked (or all): its positions; null otherwise. */
+    SioRecovery recovery;
     /**
      * The user, once known: volatile, since a polling request on another loop compares its credentials with it (§7).
      */

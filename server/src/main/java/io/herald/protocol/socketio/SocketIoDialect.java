@@ -75,6 +75,17 @@ public final class SocketIoDialect implements Dialect<SioState> {
         return settings;
     }
 
+    /** §11 history for connection state recovery; null: none. Set once at start. */
+    private volatile io.herald.broker.history.History history;
+    /** §11 {@code HERALD_SOCKETIO_RECOVERY}: recovery for every client, not only those that ask. */
+    private volatile boolean recoveryForAll;
+
+    /** Turns on §11 connection state recovery over {@code history} (null: off), for all clients or those that ask. */
+    public void useRecovery(io.herald.broker.history.History history, boolean forAll) {
+        this.history = history;
+        this.recoveryForAll = forAll;
+    }
+
     /** The shared core, for long-polling sessions made by plain HTTP requests; set once at start. */
     public void useCore(ConnectionCore core) {
         polling.useCore(core);
@@ -490,11 +501,119 @@ public final class SocketIoDialect implements Dialect<SioState> {
             c.refresh(principal, verifier.deadline(principal).toEpochMilli());
             s.subject = principal.subject();
         }
+        io.herald.broker.history.History h = history;
+        SioPacket.Auth auth = p.auth() != null ? p.auth() : new SioPacket.Auth(null, false, null, null);
+        if (h != null && (recoveryForAll || auth.recover()) && s.recovery == null && s.namespaces.isEmpty()) {
+            recoverable(c, s, ns, h, principal, auth);
+            return;
+        }
         CompletableFuture<Void> ready = CompletableFuture.allOf(
                 Topic.isValidId(principal.subject()) ? c.subscribe(Topic.user(principal.subject())).toCompletableFuture()
                         : CompletableFuture.completedFuture(null),
                 c.subscribe(Topic.BROADCAST).toCompletableFuture());
         connected(c, s, ns, ready);
+    }
+
+    /**
+     * §11 connection state recovery: CONNECT is answered with a {@code pid}, and every event gets the session's offset
+     * string as its last argument ({@link #ownFrame}). A client that comes back with its {@code pid} and last
+     * {@code offset}, to any instance, gets the same {@code pid} and every event of its topics it missed, in order and
+     * once, when the history still holds them all; otherwise a new {@code pid} and {@code 42["force_sync"]}. Live
+     * events are held while the history is read, as for a subscribe with {@code since}.
+     */
+    private void recoverable(Connection<SioState> c, SioState s, String ns, io.herald.broker.history.History h,
+                             Principal principal, SioPacket.Auth auth) {
+        List<Topic> topics = new java.util.ArrayList<>(2);
+        if (Topic.isValidId(principal.subject())) {
+            topics.add(Topic.user(principal.subject()));
+        }
+        topics.add(Topic.BROADCAST);
+        io.herald.broker.history.History.Position[] from =
+                auth.pid() == null ? null : SioRecovery.resumeFrom(auth.pid(), auth.offset(), topics.size());
+        List<CompletableFuture<Void>> subscribed = new java.util.ArrayList<>(topics.size());
+        for (Topic t : topics) {
+            c.holdLive(t);
+            subscribed.add(c.subscribe(t).toCompletableFuture());
+        }
+        CompletableFuture.allOf(subscribed.toArray(new CompletableFuture[0])).whenComplete((ok, failure) -> c.execute(() -> {
+            if (c.isClosing()) {
+                return;
+            }
+            if (failure != null) {
+                topics.forEach(c::dropHeld);
+                c.close(Disconnect.TRY_AGAIN_LATER); // §10, as a connect without recovery
+                return;
+            }
+            List<CompletableFuture<io.herald.broker.history.History.Recovery>> reads = new java.util.ArrayList<>();
+            for (int i = 0; i < topics.size(); i++) {
+                String name = topics.get(i).name();
+                reads.add((from == null
+                        ? h.position(name).thenApply(pos -> new io.herald.broker.history.History.Recovery(false, pos, List.of()))
+                        : h.recover(name, from[i])).toCompletableFuture());
+            }
+            CompletableFuture.allOf(reads.toArray(new CompletableFuture[0])).whenComplete((done, readFailure) ->
+                    c.execute(() -> recovered(c, s, ns, topics, from, auth.pid(), reads, readFailure)));
+        }));
+    }
+
+    private void recovered(Connection<SioState> c, SioState s, String ns, List<Topic> topics,
+                           io.herald.broker.history.History.Position[] from, String pid,
+                           List<CompletableFuture<io.herald.broker.history.History.Recovery>> reads, Throwable failure) {
+        if (c.isClosing()) {
+            return;
+        }
+        if (failure != null) {
+            topics.forEach(c::dropHeld);
+            c.close(Disconnect.TRY_AGAIN_LATER);
+            return;
+        }
+        int n = topics.size();
+        boolean all = from != null;
+        for (CompletableFuture<io.herald.broker.history.History.Recovery> r : reads) {
+            all &= r.join().recovered();
+        }
+        io.herald.broker.history.History.Position[] at = new io.herald.broker.history.History.Position[n];
+        String[] names = new String[n];
+        for (int i = 0; i < n; i++) {
+            at[i] = all ? from[i] : reads.get(i).join().position();
+            names[i] = topics.get(i).name();
+        }
+        String sessionPid = all ? pid : SioRecovery.newPid(at);
+        s.recovery = new SioRecovery(sessionPid, names, at);
+        s.namespaces.add(ns);
+        c.sendText("40" + prefix(ns) + "{\"sid\":\"" + newId() + "\",\"pid\":\"" + sessionPid + "\"}");
+        if (all) {
+            for (int i = 0; i < n; i++) {
+                for (io.herald.broker.history.History.Entry missed : reads.get(i).join().events()) {
+                    ByteBuf frame = render(missed.envelope(), c.alloc());
+                    if (frame != null) {
+                        c.replay(topics.get(i), missed.offset(), frame);
+                    }
+                }
+            }
+        } else if (from != null || pid != null) {
+            c.send(TextFrames.text(c.alloc(), FORCE_SYNC)); // the session could not be recovered: resync
+        }
+        boolean lost = false;
+        for (int i = 0; i < n; i++) {
+            lost |= c.releaseAt(topics.get(i), reads.get(i).join().position().offset()) >= 0;
+        }
+        if (lost) {
+            c.send(TextFrames.text(c.alloc(), FORCE_SYNC)); // too many live events came while the history was read
+        }
+    }
+
+    /** §11: a recovering session's events carry its offset string as their last argument. */
+    @Override
+    public ByteBuf ownFrame(Connection<SioState> c, String topic, long offset, ByteBuf frame) {
+        SioRecovery r = c.state().recovery;
+        String vector = r == null ? null : r.advance(topic, offset);
+        if (vector == null) {
+            return frame; // §7 exactly: no extra argument for a client that did not ask
+        }
+        ByteBuf own = TextFrames.withLastString(c.alloc(), frame, vector);
+        frame.release();
+        return own;
     }
 
     private static void connected(Connection<SioState> c, SioState s, String ns, CompletableFuture<Void> ready) {

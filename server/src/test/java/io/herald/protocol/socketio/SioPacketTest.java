@@ -18,6 +18,15 @@ class SioPacketTest {
         assertEquals(-1, p.ackId());
     }
 
+    /** §11: what the official client sends back to recover, and only strings of a sane length. */
+    @Test
+    void connectCarriesTheRecoveryFields() throws Exception {
+        SioPacket p = SioPacket.parse("0{\"pid\":\"p~a.1\",\"offset\":\"a.2\",\"token\":\"t\",\"recover\":true}");
+        assertEquals(new SioPacket.Auth("t", true, "p~a.1", "a.2"), p.auth());
+        SioPacket odd = SioPacket.parse("0{\"pid\":7,\"offset\":\"" + "o".repeat(600) + "\",\"recover\":\"yes\"}");
+        assertEquals(new SioPacket.Auth(null, false, null, null), odd.auth(), "not ours: ignored");
+    }
+
     @Test
     void connectToANamedNamespaceWithoutPayload() throws Exception {
         SioPacket p = SioPacket.parse("0/admin,");
