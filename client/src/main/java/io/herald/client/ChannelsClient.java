@@ -40,6 +40,7 @@ public final class ChannelsClient extends HeraldClient {
         requireValidId(channel, "channel");
         onLoop(() -> {
             if (channels.remove(channel)) {
+                forgetPosition(channel);
                 sendCommand("unsubscribe", channel, id -> ChannelsDialect.unsubscribe(id, channel));
             }
         });
@@ -63,7 +64,8 @@ public final class ChannelsClient extends HeraldClient {
     }
 
     private void sendSubscribe(String channel) {
-        sendCommand("subscribe", channel, id -> ChannelsDialect.subscribe(id, channel));
+        Position since = position(channel); // §11: resume where it stopped
+        sendCommand("subscribe", channel, id -> ChannelsDialect.subscribe(id, channel, since));
     }
 
     /** Sends a command with the next id when there is a connection, remembering what the id was for. */

@@ -29,6 +29,26 @@ final class ChannelsDialect implements ClientDialect {
         return command("subscribe", id, "channel", channel);
     }
 
+    /** §11: a subscribe that resumes from {@code since} (null: a plain subscribe). */
+    static String subscribe(long id, String channel, Position since) {
+        if (since == null) {
+            return subscribe(id, channel);
+        }
+        return Json.write(g -> {
+            g.writeStartObject();
+            g.writeStringField("type", "subscribe");
+            g.writeNumberField("id", id);
+            g.writeObjectFieldStart("data");
+            g.writeStringField("channel", channel);
+            g.writeObjectFieldStart("since");
+            g.writeStringField("epoch", since.epoch());
+            g.writeNumberField("offset", since.offset());
+            g.writeEndObject();
+            g.writeEndObject();
+            g.writeEndObject();
+        });
+    }
+
     static String unsubscribe(long id, String channel) {
         return command("unsubscribe", id, "channel", channel);
     }
@@ -58,13 +78,18 @@ final class ChannelsDialect implements ClientDialect {
         return switch (f.type()) {
             case "connected" -> ServerMessage.CONNECTED;
             case "pong" -> ServerMessage.PONG;
-            case "subscribed" -> new ServerMessage.Subscribed(replyChannel == null ? List.of() : List.of(replyChannel), f.id());
+            case "subscribed" -> {
+                Position at = JsonFrame.position(f.dataStrings().get("epoch"), f.dataStrings().get("offset"));
+                yield new ServerMessage.Subscribed(replyChannel == null ? List.of() : List.of(replyChannel), f.id(),
+                        replyChannel == null || at == null ? java.util.Map.of() : java.util.Map.of(replyChannel, at));
+            }
             case "unsubscribed" -> new ServerMessage.Unsubscribed(replyChannel, f.id());
             case "refreshed" -> new ServerMessage.Refreshed(f.id());
             case "error" -> new ServerMessage.Error(new ServerError(f.dataStrings().get("code"), replyChannel,
                     f.dataStrings().get("message"), f.id()));
             // §6 events and §8.3 {"type":"force_sync","channel":"c"}
-            default -> new ServerMessage.Event(new HeraldEvent(f.type(), null, f.channel(), f.data()));
+            default -> new ServerMessage.Event(new HeraldEvent(f.type(), null, f.channel(), f.data()),
+                    Math.max(0, f.offset()), "force_sync".equals(f.type()) ? f.position() : null);
         };
     }
 }

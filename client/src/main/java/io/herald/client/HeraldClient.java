@@ -249,6 +249,40 @@ public abstract sealed class HeraldClient implements AutoCloseable permits SyncC
     /** Re-sends every subscription once a new connection is admitted, before it is reported CONNECTED (§4, §5, §6). */
     abstract void resubscribe();
 
+    /**
+     * §11: per share (sync, realtime) or channel, where this client stands in its history: set by {@code subscribed},
+     * advanced by each event's offset, reset by a {@code force_sync}. Subscriptions resume from it on each new
+     * connection ({@code since}), so missed events arrive instead of a {@code force_sync}.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<String, Position> positions = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** §11: where this client stands per share or channel (empty when the server keeps no history). */
+    public java.util.Map<String, Position> positions() {
+        return java.util.Map.copyOf(positions);
+    }
+
+    /** The position to resume {@code target} from, or null. */
+    final Position position(String target) {
+        return positions.get(target);
+    }
+
+    /** The client no longer follows {@code target}: its position goes. */
+    final void forgetPosition(String target) {
+        positions.remove(target);
+    }
+
+    private void track(ServerMessage.Event e) {
+        String target = e.event().shareId() != null ? e.event().shareId() : e.event().channel();
+        if (target == null) {
+            return;
+        }
+        if (e.resumeFrom() != null) {
+            positions.put(target, e.resumeFrom()); // force_sync: delivery goes on from there
+        } else if (e.offset() > 0) {
+            positions.computeIfPresent(target, (t, p) -> e.offset() > p.offset() ? new Position(p.epoch(), e.offset()) : p);
+        }
+    }
+
     /** A subscription confirmation arrived. */
     void onSubscribed(ServerMessage.Subscribed s) {
     }
@@ -453,11 +487,13 @@ public abstract sealed class HeraldClient implements AutoCloseable permits SyncC
                 return;
             }
             if (m instanceof ServerMessage.Event e) {
+                track(e);
                 events.incrementAndGet();
                 eventListeners.fire(l -> l.onEvent(e.event()));
             } else if (m instanceof ServerMessage.Connected || m instanceof ServerMessage.Pong) {
                 admitted();
             } else if (m instanceof ServerMessage.Subscribed s) {
+                positions.putAll(s.positions());
                 admitted();
                 onSubscribed(s);
                 subscriptionListeners.fire(l -> l.onSubscribed(s.targets()));

@@ -20,7 +20,8 @@ import java.util.Map;
  * together with the string fields of a {@code data} object, which the §6 replies use. Unknown fields are skipped.
  */
 record JsonFrame(String type, String eventType, String shareId, String channel, String code, String message,
-                 String id, List<String> shares, String data, Map<String, String> dataStrings) {
+                 String id, List<String> shares, String data, Map<String, String> dataStrings, String epoch, long offset,
+                 Map<String, Position> positions) {
 
     /** Thrown for a text message that is not one JSON object. */
     static final class MalformedFrameException extends Exception {
@@ -46,6 +47,9 @@ record JsonFrame(String type, String eventType, String shareId, String channel, 
             List<String> shares = null;
             String data = null;
             Map<String, String> dataStrings = Map.of();
+            String epoch = null;
+            long offset = -1;
+            Map<String, Position> positions = Map.of();
             JsonToken t;
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
@@ -59,6 +63,9 @@ record JsonFrame(String type, String eventType, String shareId, String channel, 
                     case "message" -> message = text(p, value);
                     case "id" -> id = rawScalar(p, value);
                     case "shares" -> shares = strings(p, value);
+                    case "epoch" -> epoch = text(p, value); // §11
+                    case "offset" -> offset = number(p, value);
+                    case "positions" -> positions = positions(p, value);
                     case "data" -> {
                         long start = p.currentTokenLocation().getByteOffset();
                         if (value == JsonToken.START_OBJECT) {
@@ -78,7 +85,7 @@ record JsonFrame(String type, String eventType, String shareId, String channel, 
                 throw new MalformedFrameException("trailing content after the JSON object");
             }
             return new JsonFrame(type, eventType, shareId, channel, code, message, id,
-                    shares == null ? List.of() : shares, data, dataStrings);
+                    shares == null ? List.of() : shares, data, dataStrings, epoch, offset, positions);
         } catch (JsonProcessingException e) {
             throw new MalformedFrameException("malformed JSON");
         } catch (IOException e) {
@@ -93,6 +100,55 @@ record JsonFrame(String type, String eventType, String shareId, String channel, 
         }
         p.skipChildren();
         return null;
+    }
+
+    /** A non-negative integer, or -1 (other values are skipped). */
+    private static long number(JsonParser p, JsonToken value) throws IOException {
+        if (value == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+            return Math.max(-1, p.getLongValue());
+        }
+        p.skipChildren();
+        return -1;
+    }
+
+    /** §11 sync: {@code {"s1":{"epoch":"…","offset":n},…}}; entries that are not positions are skipped. */
+    private static Map<String, Position> positions(JsonParser p, JsonToken value) throws IOException {
+        if (value != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            return Map.of();
+        }
+        Map<String, Position> out = new HashMap<>();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String key = p.currentName();
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                p.skipChildren();
+                continue;
+            }
+            Map<String, String> fields = objectStrings(p);
+            Position at = position(fields.get("epoch"), fields.get("offset"));
+            if (at != null) {
+                out.put(key, at);
+            }
+        }
+        return Map.copyOf(out);
+    }
+
+    /** A position from its two fields as text, or null. */
+    static Position position(String epoch, String offset) {
+        if (epoch == null || offset == null) {
+            return null;
+        }
+        try {
+            long o = Long.parseLong(offset);
+            return o < 0 ? null : new Position(epoch, o);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** The frame's own {@code epoch} and {@code offset} (realtime {@code subscribed}, {@code force_sync}), or null. */
+    Position position() {
+        return epoch == null || offset < 0 ? null : new Position(epoch, offset);
     }
 
     /** §6 ids are strings or numbers; kept as their JSON text so they compare as sent. */
@@ -124,12 +180,16 @@ record JsonFrame(String type, String eventType, String shareId, String channel, 
         return List.copyOf(out);
     }
 
-    /** The string fields of an object, other values skipped; leaves the parser on its END_OBJECT. */
+    /**
+     * The string fields of an object, and its integers as their text (§11 {@code offset}); other values skipped.
+     * Leaves the parser on its END_OBJECT.
+     */
     private static Map<String, String> objectStrings(JsonParser p) throws IOException {
         Map<String, String> out = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
-            if (p.nextToken() == JsonToken.VALUE_STRING) {
+            JsonToken v = p.nextToken();
+            if (v == JsonToken.VALUE_STRING || v == JsonToken.VALUE_NUMBER_INT) {
                 if (out == null) {
                     out = new HashMap<>(4);
                 }

@@ -31,6 +31,7 @@ public final class RealtimeClient extends HeraldClient {
         requireValidId(shareId, "shareId");
         onLoop(() -> {
             if (shares.remove(shareId)) {
+                forgetPosition(shareId);
                 send(RealtimeDialect.unsubscribe(shareId));
             }
         });
@@ -44,7 +45,7 @@ public final class RealtimeClient extends HeraldClient {
     @Override
     void resubscribe() {
         for (String share : shares) {
-            send(RealtimeDialect.subscribe(share));
+            send(RealtimeDialect.subscribe(share, position(share))); // §11: resume where it stopped
         }
     }
 

@@ -26,6 +26,23 @@ final class RealtimeDialect implements ClientDialect {
         return command("subscribe", shareId);
     }
 
+    /** §11: a subscribe that resumes from {@code since} (null: a plain subscribe). */
+    static String subscribe(String shareId, Position since) {
+        if (since == null) {
+            return subscribe(shareId);
+        }
+        return Json.write(g -> {
+            g.writeStartObject();
+            g.writeStringField("action", "subscribe");
+            g.writeStringField("share_id", shareId);
+            g.writeObjectFieldStart("since");
+            g.writeStringField("epoch", since.epoch());
+            g.writeNumberField("offset", since.offset());
+            g.writeEndObject();
+            g.writeEndObject();
+        });
+    }
+
     static String unsubscribe(String shareId) {
         return command("unsubscribe", shareId);
     }
@@ -47,11 +64,13 @@ final class RealtimeDialect implements ClientDialect {
         return switch (f.type()) {
             case "connected" -> ServerMessage.CONNECTED;
             case "pong" -> ServerMessage.PONG;
-            case "subscribed" -> new ServerMessage.Subscribed(f.shareId() == null ? List.of() : List.of(f.shareId()), null);
+            case "subscribed" -> new ServerMessage.Subscribed(f.shareId() == null ? List.of() : List.of(f.shareId()), null,
+                    f.shareId() == null || f.position() == null ? java.util.Map.of() : java.util.Map.of(f.shareId(), f.position()));
             case "unsubscribed" -> new ServerMessage.Unsubscribed(f.shareId(), null);
             case "error" -> new ServerMessage.Error(new ServerError(f.code(), f.shareId(), f.message(), null));
             // Share events carry share_id; user:{sub} and broadcast events do not (§5). force_sync is an event too (§8.3).
-            default -> new ServerMessage.Event(new HeraldEvent(f.type(), f.shareId(), null, f.data()));
+            default -> new ServerMessage.Event(new HeraldEvent(f.type(), f.shareId(), null, f.data()),
+                    Math.max(0, f.offset()), "force_sync".equals(f.type()) ? f.position() : null);
         };
     }
 }

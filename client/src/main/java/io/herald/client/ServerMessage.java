@@ -11,8 +11,14 @@ sealed interface ServerMessage {
     record Connected() implements ServerMessage {
     }
 
-    /** Subscription confirmed: one share or channel, or a sync device's shares (§4). */
-    record Subscribed(List<String> targets, String id) implements ServerMessage {
+    /**
+     * Subscription confirmed: one share or channel, or a sync device's shares (§4); with history, where each
+     * stands (§11; empty without).
+     */
+    record Subscribed(List<String> targets, String id, java.util.Map<String, Position> positions) implements ServerMessage {
+        Subscribed(List<String> targets, String id) {
+            this(targets, id, java.util.Map.of());
+        }
     }
 
     record Unsubscribed(String target, String id) implements ServerMessage {
@@ -29,7 +35,14 @@ sealed interface ServerMessage {
     record Error(ServerError error) implements ServerMessage {
     }
 
-    record Event(HeraldEvent event) implements ServerMessage {
+    /**
+     * An event; {@code offset} its position in its share's or channel's history (§11), 0 without one; a
+     * {@code force_sync}'s {@code resumeFrom} is the position delivery goes on from, or null.
+     */
+    record Event(HeraldEvent event, long offset, Position resumeFrom) implements ServerMessage {
+        Event(HeraldEvent event) {
+            this(event, 0, null);
+        }
     }
 
     /** The server's close frame (RFC 6455 §5.5.1); {@code code} is -1 when it carried none. */

@@ -39,7 +39,7 @@ public final class SyncClient extends HeraldClient {
     @Override
     void resubscribe() {
         if (subscribed) {
-            send(SyncDialect.SUBSCRIBE);
+            send(SyncDialect.subscribe(positions())); // §11: each share resumes where it stopped
         }
     }
 }

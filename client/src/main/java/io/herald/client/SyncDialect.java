@@ -9,6 +9,26 @@ final class SyncDialect implements ClientDialect {
     static final String PING = "{\"type\":\"ping\"}";
     static final String SUBSCRIBE = "{\"type\":\"subscribe\"}";
 
+    /** §11: a subscribe that resumes each share of {@code since} from its position. */
+    static String subscribe(java.util.Map<String, Position> since) {
+        if (since.isEmpty()) {
+            return SUBSCRIBE;
+        }
+        return Json.write(g -> {
+            g.writeStartObject();
+            g.writeStringField("type", "subscribe");
+            g.writeObjectFieldStart("since");
+            for (java.util.Map.Entry<String, Position> e : since.entrySet()) {
+                g.writeObjectFieldStart(e.getKey());
+                g.writeStringField("epoch", e.getValue().epoch());
+                g.writeNumberField("offset", e.getValue().offset());
+                g.writeEndObject();
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+        });
+    }
+
     private final String path;
 
     SyncDialect(String deviceId) {
@@ -34,14 +54,15 @@ final class SyncDialect implements ClientDialect {
     @Override
     public ServerMessage classify(JsonFrame f) {
         if (f.eventType() != null) {
-            return new ServerMessage.Event(new HeraldEvent(f.eventType(), f.shareId(), null, f.data()));
+            return new ServerMessage.Event(new HeraldEvent(f.eventType(), f.shareId(), null, f.data()),
+                    Math.max(0, f.offset()), "force_sync".equals(f.eventType()) ? f.position() : null);
         }
         if (f.type() == null) {
             return null;
         }
         return switch (f.type()) {
             case "pong" -> ServerMessage.PONG;
-            case "subscribed" -> new ServerMessage.Subscribed(f.shares(), null);
+            case "subscribed" -> new ServerMessage.Subscribed(f.shares(), null, f.positions());
             // Not in §4; Herald answers bad input like the realtime endpoint (docs/contract-notes.md).
             case "error" -> new ServerMessage.Error(new ServerError(f.code(), f.shareId(), f.message(), null));
             default -> null;

@@ -32,6 +32,20 @@ class DialectCommandsTest {
         assertEquals("{\"type\":\"refresh\",\"id\":5,\"data\":{\"token\":\"a.b\\\"c\"}}", ChannelsDialect.refresh(5, "a.b\"c"));
     }
 
+    /** §11: resumes carry since, in each dialect's place for it. */
+    @Test
+    void resumes() {
+        Position at = new Position("E1", 41);
+        assertEquals("{\"action\":\"subscribe\",\"share_id\":\"s1\",\"since\":{\"epoch\":\"E1\",\"offset\":41}}",
+                RealtimeDialect.subscribe("s1", at));
+        assertEquals("{\"type\":\"subscribe\",\"id\":3,\"data\":{\"channel\":\"c\",\"since\":{\"epoch\":\"E1\",\"offset\":41}}}",
+                ChannelsDialect.subscribe(3, "c", at));
+        assertEquals("{\"type\":\"subscribe\",\"since\":{\"s1\":{\"epoch\":\"E1\",\"offset\":41}}}",
+                SyncDialect.subscribe(java.util.Map.of("s1", at)));
+        assertEquals(SyncDialect.SUBSCRIBE, SyncDialect.subscribe(java.util.Map.of()), "nothing to resume: a plain subscribe");
+        assertEquals(RealtimeDialect.subscribe("s1"), RealtimeDialect.subscribe("s1", null));
+    }
+
     @Test
     void idsFollowSection3() {
         assertEquals("a-Z_0.9:@~", HeraldClient.requireValidId("a-Z_0.9:@~", "id"));
