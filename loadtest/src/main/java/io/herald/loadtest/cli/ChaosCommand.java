@@ -160,6 +160,9 @@ public final class ChaosCommand implements Callable<Integer> {
         s.put("subscribed_at_end", atEnd);
         s.put("reconnect_attempts", fleet.attempts() - ramp.attempted());
         s.put("reconnect_failures", fleet.reconnectFailures());
+        s.put("recovered_from_history", h.stats.recoveries()); // §11: resumes with since the history covered
+        s.put("force_sync_needed", h.stats.failedRecoveries());
+        s.put("force_syncs", h.stats.forceSyncs());
         s.put("missing_events", h.stats.missing());
         s.put("duplicates", h.stats.duplicates());
         s.put("out_of_order", h.stats.outOfOrder());

@@ -65,7 +65,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         if (evt == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
             client.upgraded = true;
             listener.upgraded(client);
-            String subscribe = dialect.afterUpgrade(topics, client.topic);
+            client.resuming = client.epoch != null; // §11: resume from where this client stood
+            String subscribe = client.resuming ? dialect.resume(topics, client.topic, client.epoch, client.offset)
+                    : dialect.afterUpgrade(topics, client.topic);
             if (subscribe != null) {
                 send(subscribe);
             }
@@ -112,17 +114,24 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         if (event != null) {
             stats.delivered(event.sentAt(), EventClock.now());
             client.onEvent(event.seq(), stats);
+            client.advance(FrameScan.tailOffset(text));
             return;
         }
         Inbound what = dialect.classify(text);
         switch (what) {
             case SUBSCRIBED:
                 if (!client.subscribed) {
+                    if (client.resuming) {
+                        client.onResumeAnswered(FrameScan.recovered(text), stats);
+                        client.resuming = false;
+                    }
+                    client.at(FrameScan.epoch(text), FrameScan.offset(text));
                     confirmSubscription();
                 }
                 break;
             case FORCE_SYNC:
                 client.onForceSync(stats);
+                client.at(FrameScan.epoch(text), FrameScan.offset(text));
                 break;
             case ERROR:
                 listener.failed(client, ErrorKind.SERVER_ERROR, text.toString(text.readerIndex(),

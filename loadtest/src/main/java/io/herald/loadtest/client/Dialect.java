@@ -24,6 +24,11 @@ public enum Dialect {
         }
 
         @Override
+        public String resume(Topics topics, int topic, String epoch, long offset) {
+            return "{\"action\":\"subscribe\",\"share_id\":\"" + topics.id(topic) + "\",\"since\":" + since(epoch, offset) + "}";
+        }
+
+        @Override
         public Inbound classify(ByteBuf text) {
             if (FrameScan.contains(text, TYPE_SUBSCRIBED)) {
                 return Inbound.SUBSCRIBED;
@@ -50,6 +55,12 @@ public enum Dialect {
         }
 
         @Override
+        public String resume(Topics topics, int topic, String epoch, long offset) {
+            return "{\"type\":\"subscribe\",\"data\":{\"channel\":\"" + topics.id(topic) + "\",\"since\":"
+                    + since(epoch, offset) + "}}";
+        }
+
+        @Override
         public Inbound classify(ByteBuf text) {
             if (FrameScan.contains(text, TYPE_SUBSCRIBED)) {
                 return Inbound.SUBSCRIBED;
@@ -70,6 +81,11 @@ public enum Dialect {
         @Override
         public String afterUpgrade(Topics topics, int topic) {
             return "{\"type\":\"subscribe\"}";
+        }
+
+        @Override
+        public String resume(Topics topics, int topic, String epoch, long offset) {
+            return "{\"type\":\"subscribe\",\"since\":{\"" + topics.id(topic) + "\":" + since(epoch, offset) + "}}";
         }
 
         @Override
@@ -193,6 +209,18 @@ public enum Dialect {
     /** The text frame that subscribes, sent as soon as the upgrade completes; null when none is needed. */
     public String afterUpgrade(Topics topics, int topic) {
         return null;
+    }
+
+    /**
+     * §11: the subscribe of a client that stands at ({@code epoch}, {@code offset}) in its topic's history, so that
+     * Herald sends what it missed; the plain subscribe where the dialect has no resume.
+     */
+    public String resume(Topics topics, int topic, String epoch, long offset) {
+        return afterUpgrade(topics, topic);
+    }
+
+    private static String since(String epoch, long offset) {
+        return "{\"epoch\":\"" + epoch + "\",\"offset\":" + offset + "}";
     }
 
     /** Whether the completed upgrade is itself the subscription. */

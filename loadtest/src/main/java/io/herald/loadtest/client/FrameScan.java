@@ -97,6 +97,46 @@ public final class FrameScan {
         return new Event(seq, sentAt);
     }
 
+    static final byte[] OFFSET = ascii("\"offset\":");
+    static final byte[] EPOCH = ascii("\"epoch\":\"");
+    static final byte[] RECOVERED_TRUE = ascii("\"recovered\":true");
+    static final byte[] RECOVERED_LIST = ascii("\"recovered\":[\"");
+
+    /**
+     * §11: the {@code "offset"} Herald puts last in an event frame (after {@code data}, so never in the padding), or
+     * -1. Scans only the frame's tail.
+     */
+    public static long tailOffset(ByteBuf frame) {
+        int from = Math.max(frame.readerIndex(), frame.writerIndex() - 40);
+        int at = indexOf(frame, OFFSET, from);
+        return at < 0 ? -1 : number(frame, at + OFFSET.length);
+    }
+
+    /** §11: the first {@code "offset":} of a control frame ({@code subscribed}, {@code force_sync}), or -1. */
+    public static long offset(ByteBuf frame) {
+        int at = indexOf(frame, OFFSET, frame.readerIndex());
+        return at < 0 ? -1 : number(frame, at + OFFSET.length);
+    }
+
+    /** §11: the first {@code "epoch":"…"} of a control frame, or null. */
+    public static String epoch(ByteBuf frame) {
+        int at = indexOf(frame, EPOCH, frame.readerIndex());
+        if (at < 0) {
+            return null;
+        }
+        int start = at + EPOCH.length;
+        int end = start;
+        while (end < frame.writerIndex() && frame.getByte(end) != '"' && end - start < 64) {
+            end++;
+        }
+        return end == start ? null : frame.toString(start, end - start, StandardCharsets.US_ASCII);
+    }
+
+    /** §11: whether a {@code subscribed} frame says the resume was recovered (realtime, channels, or sync's list). */
+    public static boolean recovered(ByteBuf frame) {
+        return contains(frame, RECOVERED_TRUE) || contains(frame, RECOVERED_LIST);
+    }
+
     /** The two numbers of one event; scalar-replaced by the JIT on the hot path. */
     public record Event(long seq, long sentAt) {
     }

@@ -26,6 +26,11 @@ public final class SimulatedClient {
     int lostEpoch;
     int recoveredEpoch;
 
+    /** §11: where this client stands in its topic's history (null epoch: nowhere yet, or no history). */
+    String epoch;
+    long offset = -1;
+    /** This session's subscribe resumed from a position. */
+    boolean resuming;
     private long lastSeq;
     private boolean awaitingFirst;
     private boolean resync;
@@ -62,6 +67,34 @@ public final class SimulatedClient {
         if (awaitingFirst) {
             resync = false;
             floor = lastSent;
+        }
+    }
+
+    /**
+     * §11: the answer to a resume named the position and whether the history covered the gap. Recovered, the client
+     * expects the very next sequence number after the last one it saw: a gap across the outage is then counted.
+     */
+    void onResumeAnswered(boolean recovered, DeliveryStats stats) {
+        if (recovered) {
+            stats.recovered();
+            awaitingFirst = lastSeq == 0;
+        } else {
+            stats.notRecovered();
+        }
+    }
+
+    /** §11: the position a {@code subscribed} or {@code force_sync} names. */
+    void at(String epoch, long offset) {
+        if (epoch != null && offset >= 0) {
+            this.epoch = epoch;
+            this.offset = offset;
+        }
+    }
+
+    /** §11: an event's offset. */
+    void advance(long eventOffset) {
+        if (eventOffset > offset && epoch != null) {
+            offset = eventOffset;
         }
     }
 

@@ -61,6 +61,8 @@ public final class DeliveryStats {
     private final LongAdder duplicates = new LongAdder();
     private final LongAdder outOfOrder = new LongAdder();
     private final LongAdder forceSync = new LongAdder();
+    private final LongAdder recovered = new LongAdder();
+    private final LongAdder notRecovered = new LongAdder();
     private final LongAdder closes = new LongAdder();
     private final Map<ErrorKind, LongAdder> errors = new EnumMap<>(ErrorKind.class);
     private final Map<Integer, LongAdder> closeCodes = new ConcurrentHashMap<>();
@@ -106,6 +108,24 @@ public final class DeliveryStats {
 
     public void forceSync() {
         forceSync.increment();
+    }
+
+    /** §11: a resume the history covered: the missed events came, no {@code force_sync}. */
+    public void recovered() {
+        recovered.increment();
+    }
+
+    /** §11: a resume the history did not cover: {@code force_sync}. */
+    public void notRecovered() {
+        notRecovered.increment();
+    }
+
+    public long recoveries() {
+        return recovered.sum();
+    }
+
+    public long failedRecoveries() {
+        return notRecovered.sum();
     }
 
     /** A close the load tool did not start, with the server's close code (1006 when TCP closed without one). */

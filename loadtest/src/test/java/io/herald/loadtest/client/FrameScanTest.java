@@ -87,4 +87,30 @@ class FrameScanTest {
         assertEquals("40", Dialect.SOCKETIO.reply(Inbound.OPEN));
         assertEquals("3", Dialect.SOCKETIO.reply(Inbound.PING));
     }
+
+    /** §11: the position fields the chaos clients resume from. */
+    @Test
+    void readsPositionsAndRecovery() {
+        ByteBuf event = text("{\"type\":\"loadtest\",\"share_id\":\"t3\",\"data\":{\"seq\":4,\"t\":1,\"pad\":\"xx\"},\"offset\":17}");
+        ByteBuf plain = text("{\"type\":\"loadtest\",\"share_id\":\"t3\",\"data\":{\"seq\":4,\"t\":1,\"pad\":\"xx\"}}");
+        ByteBuf subscribed = text("{\"type\":\"subscribed\",\"share_id\":\"t3\",\"epoch\":\"Ab9\",\"offset\":12,\"recovered\":true}");
+        ByteBuf sync = text("{\"type\":\"subscribed\",\"shares\":[\"t3\"],\"positions\":{\"t3\":{\"epoch\":\"Ab9\",\"offset\":3}},"
+                + "\"recovered\":[\"t3\"]}");
+        ByteBuf notRecovered = text("{\"type\":\"subscribed\",\"data\":{\"channel\":\"t3\",\"epoch\":\"Ab9\",\"offset\":12,\"recovered\":false}}");
+        try {
+            assertEquals(17, FrameScan.tailOffset(event));
+            assertEquals(-1, FrameScan.tailOffset(plain));
+            assertEquals("Ab9", FrameScan.epoch(subscribed));
+            assertEquals(12, FrameScan.offset(subscribed));
+            org.junit.jupiter.api.Assertions.assertTrue(FrameScan.recovered(subscribed));
+            org.junit.jupiter.api.Assertions.assertTrue(FrameScan.recovered(sync));
+            assertEquals(3, FrameScan.offset(sync));
+            org.junit.jupiter.api.Assertions.assertFalse(FrameScan.recovered(notRecovered));
+            assertNull(FrameScan.epoch(plain));
+        } finally {
+            for (ByteBuf b : new ByteBuf[] {event, plain, subscribed, sync, notRecovered}) {
+                b.release();
+            }
+        }
+    }
 }

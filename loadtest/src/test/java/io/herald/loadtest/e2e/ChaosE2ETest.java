@@ -16,7 +16,10 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code chaos --mode drop} against a real Herald: every client comes back, and no gap goes unannounced. */
+/**
+ * {@code chaos --mode drop} against a real Herald: every client comes back, resumes from its position (§11) and gets
+ * every event it missed, once; no gap goes unannounced.
+ */
 class ChaosE2ETest {
     private static final String SECRET = "loadtest-chaos-secret-0123456789abcdefghij";
 
@@ -42,5 +45,10 @@ class ChaosE2ETest {
         assertTrue(s.get("recovery_s").asDouble() > 0);
         assertEquals(0, s.get("gaps").asLong());
         assertTrue(s.get("deliveries").asLong() > 0);
+        // §11 (history on by default): every client resumed with since and got what it missed, counted across the drop
+        assertEquals(100, s.get("recovered_from_history").asInt(), s.toPrettyString());
+        assertEquals(0, s.get("force_sync_needed").asInt());
+        assertEquals(0, s.get("missing_events").asLong());
+        assertEquals(0, s.get("duplicates").asLong());
     }
 }
