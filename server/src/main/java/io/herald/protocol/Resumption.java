@@ -18,6 +18,9 @@ import java.util.function.Function;
  * those are on their way to the client and none may be lost. The dialect only renders its own frames.
  */
 public final class Resumption {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Resumption.class);
+    /** When a failed read was last logged: at most one line per 10 s in a storm (racy by design). */
+    private static volatile long lastFailureLogMillis;
 
     /** The dialect's frames for the answer. */
     public interface Frames {
@@ -68,12 +71,24 @@ public final class Resumption {
             }
             if (failure != null) {
                 c.dropHeld(topic);
+                readFailed(topic, failure);
                 failed.run();
                 return;
             }
             c.send(frames.subscribed(answered(since, r), since == null ? null : recovered(since, r)));
             replay(c, topic, since, already, r, renderer, frames::forceSync);
         }));
+    }
+
+    /** Logs a history read that failed (the client is told to retry), at most once per 10 s. */
+    public static void readFailed(Topic topic, Throwable failure) {
+        long now = System.currentTimeMillis();
+        if (now - lastFailureLogMillis > 10_000) {
+            lastFailureLogMillis = now;
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            log.warn("§11 history read for {} failed ({}); the client is told to retry", topic.name(), cause.toString());
+        }
     }
 
     /** Whether the answer to a subscribe with {@code since} is a recovery. */
