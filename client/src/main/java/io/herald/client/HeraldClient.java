@@ -278,6 +278,8 @@ public abstract sealed class HeraldClient implements AutoCloseable permits SyncC
         }
         if (e.resumeFrom() != null) {
             positions.put(target, e.resumeFrom()); // force_sync: delivery goes on from there
+        } else if ("force_sync".equals(e.event().type())) {
+            positions.remove(target); // a force_sync naming no position: nothing to resume from any more
         } else if (e.offset() > 0) {
             positions.computeIfPresent(target, (t, p) -> e.offset() > p.offset() ? new Position(p.epoch(), e.offset()) : p);
         }

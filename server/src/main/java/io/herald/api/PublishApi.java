@@ -51,14 +51,31 @@ public final class PublishApi implements HttpEndpoint {
             taken[i] = broker.publish(events.get(i)).toCompletableFuture();
         }
         int n = taken.length;
-        return CompletableFuture.allOf(taken).handle((ok, failure) -> failure == null
-                ? HttpResponses.json(alloc, HttpResponseStatus.ACCEPTED, g -> {
+        return CompletableFuture.allOf(taken).handle((ok, failure) -> {
+            if (failure == null) {
+                return HttpResponses.json(alloc, HttpResponseStatus.ACCEPTED, g -> {
                     g.writeStartObject();
                     g.writeNumberField("accepted", n);
                     g.writeEndObject();
-                })
-                : HttpResponses.error(alloc, HttpResponseStatus.SERVICE_UNAVAILABLE, "unavailable",
-                        "broker did not take the events; publish again"));
+                });
+            }
+            logFailure(failure);
+            return HttpResponses.error(alloc, HttpResponseStatus.SERVICE_UNAVAILABLE, "unavailable",
+                    "broker did not take the events; publish again");
+        });
+    }
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PublishApi.class);
+    private static volatile long lastFailureLogMillis;
+
+    /** Why the broker refused, at most one line per 10 s (a Redis outage fails every publish). */
+    private static void logFailure(Throwable failure) {
+        long now = System.currentTimeMillis();
+        if (now - lastFailureLogMillis > 10_000) {
+            lastFailureLogMillis = now;
+            Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+            log.warn("publish: the broker did not take the events ({}); answered 503", cause.toString());
+        }
     }
 
     private static CompletionStage<FullHttpResponse> done(FullHttpResponse r) {

@@ -10,17 +10,24 @@ package io.herald.hub;
  * @param deviceId  {@code device_id}, defaulting to the id of a {@code device:} topic; may be null
  * @param offset    §11: the event's offset in its topic's history, or 0 when it has none (no history, or a topic
  *                  without positions)
+ * @param epoch     §11: the epoch {@code offset} counts in, or null without one
  */
-public record Envelope(Topic topic, String eventType, byte[] data, String shareId, String deviceId, long offset) {
+public record Envelope(Topic topic, String eventType, byte[] data, String shareId, String deviceId, long offset,
+                       String epoch) {
 
     /** An event as published, before the history gave it a position. */
     public Envelope(Topic topic, String eventType, byte[] data, String shareId, String deviceId) {
-        this(topic, eventType, data, shareId, deviceId, 0);
+        this(topic, eventType, data, shareId, deviceId, 0, null);
     }
 
-    /** This event at {@code offset} of its topic (§11). */
-    public Envelope withOffset(long offset) {
-        return new Envelope(topic, eventType, data, shareId, deviceId, offset);
+    /** An event at {@code offset} of an unnamed epoch (tests). */
+    public Envelope(Topic topic, String eventType, byte[] data, String shareId, String deviceId, long offset) {
+        this(topic, eventType, data, shareId, deviceId, offset, null);
+    }
+
+    /** This event at {@code offset} of its topic's history {@code epoch} (§11). */
+    public Envelope at(String epoch, long offset) {
+        return new Envelope(topic, eventType, data, shareId, deviceId, offset, epoch);
     }
 
     /**

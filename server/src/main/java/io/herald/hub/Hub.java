@@ -176,7 +176,7 @@ public final class Hub {
             Publication.releaseFrames(frames);
             return;
         }
-        Publication pub = new Publication(topic, envelope.offset(), frames, targets.length, publishedNanos);
+        Publication pub = new Publication(topic, envelope.offset(), envelope.epoch(), frames, targets.length, publishedNanos);
         for (HubShard shard : targets) {
             try {
                 shard.loop.execute(() -> stats.countDelivered(shard.deliver(pub, stats)));

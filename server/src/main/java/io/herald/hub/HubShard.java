@@ -96,7 +96,7 @@ final class HubShard {
 
     private static int deliverTo(Subscriber s, Publication pub, Stats stats) {
         ByteBuf frame = pub.frame(s.rendererSlot());
-        if (frame != null && s.deliver(pub.topic, pub.offset, frame.retainedDuplicate())) {
+        if (frame != null && s.deliver(pub.topic, pub.offset, pub.epoch, frame.retainedDuplicate())) {
             stats.recordDeliveryLatency(System.nanoTime() - pub.publishedNanos);
             return 1;
         }

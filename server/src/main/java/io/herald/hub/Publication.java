@@ -12,14 +12,17 @@ final class Publication {
     final String topic;
     /** §11: the event's offset in its topic, or 0. */
     final long offset;
+    /** §11: the epoch of {@link #offset}, or null. */
+    final String epoch;
     /** {@link System#nanoTime()} when the hub took the event, for the delivery-latency histogram. */
     final long publishedNanos;
     private final ByteBuf[] frames;
     private final AtomicInteger pendingShards;
 
-    Publication(String topic, long offset, ByteBuf[] frames, int shards, long publishedNanos) {
+    Publication(String topic, long offset, String epoch, ByteBuf[] frames, int shards, long publishedNanos) {
         this.topic = topic;
         this.offset = offset;
+        this.epoch = epoch;
         this.publishedNanos = publishedNanos;
         this.frames = frames;
         this.pendingShards = new AtomicInteger(shards);

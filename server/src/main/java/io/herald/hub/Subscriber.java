@@ -25,8 +25,11 @@ public interface Subscriber {
      */
     boolean deliver(String topic, ByteBuf frame);
 
-    /** {@link #deliver(String, ByteBuf)} of an event at {@code offset} of its topic (§11), or 0 without one. */
-    default boolean deliver(String topic, long offset, ByteBuf frame) {
+    /**
+     * {@link #deliver(String, ByteBuf)} of an event at {@code offset} of its topic's history {@code epoch} (§11); 0 and
+     * null without one.
+     */
+    default boolean deliver(String topic, long offset, String epoch, ByteBuf frame) {
         return deliver(topic, frame);
     }
 }

@@ -153,8 +153,8 @@ public final class Command {
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
             JsonToken t = p.nextToken();
-            if (name.equals("epoch") || name.equals("offset")) {
-                single = true;
+            if ((name.equals("epoch") || name.equals("offset")) && t != JsonToken.START_OBJECT) {
+                single = true; // a share named "epoch" has an object for its value: keyed
                 if (name.equals("epoch") && t == JsonToken.VALUE_STRING && p.getTextLength() <= MAX_ECHO) {
                     epoch = p.getText();
                 } else if (name.equals("offset") && t == JsonToken.VALUE_NUMBER_INT

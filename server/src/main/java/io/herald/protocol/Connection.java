@@ -174,9 +174,9 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
      * delivered twice across a replay's seam. Returns -1, or when holding overflowed the last offset let go
      * undelivered, for the caller to answer {@code force_sync}.
      */
-    public long releaseAt(Topic topic, long offset) {
-        return (seams == null ? seams = new Seams() : seams).release(topic.name(), offset,
-                (at, frame) -> deliverAt(topic.name(), at, frame));
+    public long releaseAt(Topic topic, String epoch, long offset) {
+        return (seams == null ? seams = new Seams() : seams).release(topic.name(), epoch, offset,
+                (at, atEpoch, frame) -> deliverAt(topic.name(), at, atEpoch, frame));
     }
 
     /** §11: stops holding {@code topic} without delivering what was held (its resume failed). */
@@ -190,8 +190,8 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
      * Writes one replayed event frame at {@code offset} (§11) as events are written: counted by the bound, flushed
      * with the turn.
      */
-    public boolean replay(Topic topic, long offset, ByteBuf frame) {
-        return deliverAt(topic.name(), offset, frame);
+    public boolean replay(Topic topic, long offset, String epoch, ByteBuf frame) {
+        return deliverAt(topic.name(), offset, epoch, frame);
     }
 
     public boolean isSubscribed(Topic topic) {
@@ -404,9 +404,9 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
     }
 
     @Override
-    public boolean deliver(String topic, long offset, ByteBuf frame) {
+    public boolean deliver(String topic, long offset, String epoch, ByteBuf frame) {
         if (seams != null && offset > 0) {
-            boolean taken = seams.intercept(topic, offset, frame);
+            boolean taken = seams.intercept(topic, offset, epoch, frame);
             if (seams.isEmpty()) {
                 seams = null;
             }
@@ -414,12 +414,12 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
                 return false;
             }
         }
-        return deliverAt(topic, offset, frame);
+        return deliverAt(topic, offset, epoch, frame);
     }
 
     /** An event past any seam: the dialect may make it this connection's own (§11 Socket.IO offsets). */
-    private boolean deliverAt(String topic, long offset, ByteBuf frame) {
-        ByteBuf own = offset > 0 ? dialect.ownFrame(this, topic, offset, frame) : frame;
+    private boolean deliverAt(String topic, long offset, String epoch, ByteBuf frame) {
+        ByteBuf own = offset > 0 ? dialect.ownFrame(this, topic, offset, epoch, frame) : frame;
         return own != null && deliver(topic, own);
     }
 
@@ -458,6 +458,9 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
         }
         for (String topic : topics) {
             if (missed.contains(topic)) {
+                if (seams != null && seams.resyncWhileHolding(topic)) {
+                    continue; // §11: a resume is reading: its answer ends in this force_sync, after subscribed
+                }
                 if (seams != null) {
                     seams.clear(topic); // §11: offsets go on from the force_sync's position, maybe of a new epoch
                 }

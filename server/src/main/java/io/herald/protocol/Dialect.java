@@ -130,7 +130,7 @@ public interface Dialect<S> extends FrameRenderer {
      * shared one, or one made for this connection, releasing the shared one), or null to send nothing (released).
      * The default sends the shared frame: only Socket.IO's connection state recovery numbers events per connection.
      */
-    default ByteBuf ownFrame(Connection<S> c, String topic, long offset, ByteBuf frame) {
+    default ByteBuf ownFrame(Connection<S> c, String topic, long offset, String epoch, ByteBuf frame) {
         return frame;
     }
 }

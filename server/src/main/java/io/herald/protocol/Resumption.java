@@ -110,15 +110,15 @@ public final class Resumption {
         History.Position now = r.position();
         if (recovered(since, r)) {
             for (History.Entry missed : r.events()) {
-                ByteBuf frame = renderer.render(missed.envelope().withOffset(missed.offset()), c.alloc());
+                ByteBuf frame = renderer.render(missed.envelope(), c.alloc());
                 if (frame != null) { // event types this endpoint does not send are skipped (§11)
-                    c.replay(topic, missed.offset(), frame);
+                    c.replay(topic, missed.offset(), missed.envelope().epoch(), frame);
                 }
             }
         } else if (since != null) {
             c.send(forceSync.apply(now)); // the gap is not covered: the client refetches this topic
         }
-        long lost = seam(since, already) ? c.releaseAt(topic, now.offset()) : -1;
+        long lost = seam(since, already) ? c.releaseAt(topic, now.epoch(), now.offset()) : -1;
         if (lost >= 0) { // too many live events came while the history was read: they were let go
             c.send(forceSync.apply(new History.Position(now.epoch(), Math.max(now.offset(), lost))));
         }

@@ -11,6 +11,8 @@ import java.util.Map;
  * Redis round trip), live events of the topic are <em>held</em>; when the answer is written, the held events past
  * the replay go out in order, and later live events at or below the seam are dropped once as they arrive (the hub
  * may have queued some for this loop already). So an event published while the replay is read appears exactly once.
+ * Offsets only compare within one epoch: an event of another epoch than the seam's (the topic's history was lost and
+ * started over) passes, and ends the seam.
  *
  * <p>Holding is bounded: past {@link #MAX_HELD} frames the held events are let go and the resume reports an
  * overflow, for the caller to answer {@code force_sync} instead of a replay. Confined to the connection's loop.
@@ -22,7 +24,7 @@ final class Seams {
 
     /** Where released events go: the connection's delivery. */
     interface Delivery {
-        void deliver(long offset, ByteBuf frame);
+        void deliver(long offset, String epoch, ByteBuf frame);
     }
 
     private static final class Seam {
@@ -31,8 +33,9 @@ final class Seams {
         boolean overflowed;
         /** The last offset let go by an overflow. */
         long lost;
-        /** Live events at or below this offset are dropped; meaningful once released. */
+        /** Live events of {@link #epoch} at or below this offset are dropped; meaningful once released. */
         long upTo;
+        String epoch;
     }
 
     boolean isEmpty() {
@@ -52,22 +55,25 @@ final class Seams {
      * A live event of a positioned topic: true when taken here (held, or dropped as already accounted for), false
      * when it goes on to the client.
      */
-    boolean intercept(String topic, long offset, ByteBuf frame) {
+    boolean intercept(String topic, long offset, String epoch, ByteBuf frame) {
         Seam s = byTopic.get(topic);
         if (s == null) {
             return false;
         }
         if (s.held != null) {
-            if (s.overflowed || s.held.size() / 2 >= MAX_HELD) {
+            if (s.overflowed || s.held.size() >= MAX_HELD) {
                 s.overflowed = true; // the resume will answer force_sync; the client refetches
                 s.lost = Math.max(s.lost, offset);
                 releaseHeld(s);
                 frame.release();
                 return true;
             }
-            s.held.add(offset);
-            s.held.add(frame);
+            s.held.add(new Held(offset, epoch, frame));
             return true;
+        }
+        if (epoch != null && s.epoch != null && !epoch.equals(s.epoch)) {
+            byTopic.remove(topic); // another epoch: the seam's offsets mean nothing to it
+            return false;
         }
         if (offset <= s.upTo) {
             frame.release(); // replayed already, or before the position the client resumed from
@@ -77,12 +83,33 @@ final class Seams {
         return false;
     }
 
+    private record Held(long offset, String epoch, ByteBuf frame) {
+    }
+
+    /**
+     * Forces a resync of {@code topic} while its resume reads: what is held is let go and the resume answers
+     * {@code force_sync} ({@link #release} reports a loss). False when no resume of it is reading.
+     */
+    boolean resyncWhileHolding(String topic) {
+        Seam s = byTopic.get(topic);
+        if (s == null || s.held == null) {
+            return false;
+        }
+        s.overflowed = true;
+        for (Object h : s.held) {
+            Held held = (Held) h;
+            s.lost = Math.max(s.lost, held.offset());
+        }
+        releaseHeld(s);
+        return true;
+    }
+
     /**
      * The answer is written up to {@code upTo}: held events past it go to {@code deliver} in the order they came,
      * and later arrivals at or below it are dropped. Returns -1, or when holding overflowed (nothing was delivered)
      * the last offset let go.
      */
-    long release(String topic, long upTo, Delivery deliver) {
+    long release(String topic, String epoch, long upTo, Delivery deliver) {
         Seam s = byTopic.get(topic);
         if (s == null) {
             s = new Seam();
@@ -93,15 +120,16 @@ final class Seams {
         s.held = null;
         s.overflowed = false;
         s.upTo = Math.max(upTo, lost);
+        s.epoch = epoch;
         if (held != null) {
-            for (int i = 0; i < held.size(); i += 2) {
-                long offset = (Long) held.get(i);
-                ByteBuf frame = (ByteBuf) held.get(i + 1);
-                if (offset <= upTo) {
-                    frame.release();
+            for (Object h : held) {
+                Held e = (Held) h;
+                boolean otherEpoch = e.epoch() != null && epoch != null && !e.epoch().equals(epoch);
+                if (!otherEpoch && e.offset() <= upTo) {
+                    e.frame().release(); // in the replay, or before the position the client resumed from
                 } else {
                     byTopic.remove(topic); // past the seam already
-                    deliver.deliver(offset, frame);
+                    deliver.deliver(e.offset(), e.epoch(), e.frame());
                 }
             }
         }
@@ -132,8 +160,8 @@ final class Seams {
 
     private static void releaseHeld(Seam s) {
         if (s.held != null) {
-            for (int i = 1; i < s.held.size(); i += 2) {
-                ((ByteBuf) s.held.get(i)).release();
+            for (Object h : s.held) {
+                ((Held) h).frame().release();
             }
             s.held.clear();
         }

@@ -171,6 +171,14 @@ class RedisRecoveryE2ETest {
                 } catch (io.lettuce.core.RedisCommandExecutionException expected) {
                     assertTrue(expected.getMessage().contains("not an envelope"), expected.getMessage());
                 }
+                try {
+                    r.fcall("herald_publish", io.lettuce.core.ScriptOutputType.MULTI,
+                            new String[] {"{app:share:f1}:log", "{app:share:f1}:pos"},
+                            "{\"topic\":\"share:f1\",\"event_type\":\"x\"}");
+                    throw new AssertionError("keys of another prefix must be refused: nobody listens there");
+                } catch (io.lettuce.core.RedisCommandExecutionException expected) {
+                    assertTrue(expected.getMessage().contains("not an envelope"), expected.getMessage());
+                }
             });
             assertNull(ws.poll(Duration.ofMillis(300)), "nothing published for the refused one");
         }

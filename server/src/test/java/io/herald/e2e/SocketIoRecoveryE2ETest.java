@@ -134,14 +134,17 @@ class SocketIoRecoveryE2ETest {
             String pid = connect.get("pid").asText();
             publish(s, "user:cy", 1);
             String event = raw.next();
-            assertTrue(event.matches("42\\[\"n\",1,\"[A-Za-z0-9_-]+\\.1~[A-Za-z0-9_-]+\\.0\"]"), event);
+            assertTrue(event.matches("42\\[\"n\",1,\"" + pid.substring(0, 8) + "~[A-Za-z0-9_-]+\\.1~[A-Za-z0-9_-]+\\.0\"]"),
+                    event + " for pid " + pid);
         }
         try (TestServer s = local(true);
              WsTestClient raw = WsTestClient.connect(s.ws("/socket.io/?EIO=4&transport=websocket"))) {
             raw.next();
-            raw.send("40{\"token\":\"" + s.userToken("cy") + "\",\"pid\":\"p~x.1~y.2\",\"offset\":\"nope\"}");
-            JsonNode connect = new com.fasterxml.jackson.databind.ObjectMapper().readTree(raw.next().substring(2));
-            assertNotEquals("p~x.1~y.2", connect.get("pid").asText(), "not recovered: a new pid");
+            raw.send("40{\"token\":\"" + s.userToken("cy") + "\",\"pid\":\"p\\\"~x.1~y.2\",\"offset\":\"nope\"}");
+            String answer = raw.next();
+            JsonNode connect = new com.fasterxml.jackson.databind.ObjectMapper().readTree(answer.substring(2));
+            assertFalse(answer.contains("p\\\"~x"), "a forged pid is never echoed: " + answer);
+            assertNotEquals("p\"~x.1~y.2", connect.get("pid").asText(), "not recovered: a new pid");
             assertEquals("42[\"force_sync\"]", raw.next());
         }
     }

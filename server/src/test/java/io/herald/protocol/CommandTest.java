@@ -143,5 +143,8 @@ class CommandTest {
         org.junit.jupiter.api.Assertions.assertThrows(Command.Malformed.class,
                 () -> parse("{\"type\":\"subscribe\",\"since\":{\"epoch\":\"a\",\"s1\":{\"epoch\":\"a\",\"offset\":1}}}"),
                 "half a position is not a position");
+        Command named = parse("{\"type\":\"subscribe\",\"since\":{\"epoch\":{\"epoch\":\"a\",\"offset\":3}}}");
+        org.junit.jupiter.api.Assertions.assertEquals(java.util.Map.of("epoch", new Command.Since("a", 3)), named.sinceByKey(),
+                "a share may be named epoch: its value is an object");
     }
 }

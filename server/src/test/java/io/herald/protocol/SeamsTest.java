@@ -36,12 +36,12 @@ class SeamsTest {
     void heldEventsPastTheSeamGoOutInOrderAndTheRestOnce() {
         seams.hold("share:s");
         for (long o = 3; o <= 6; o++) {
-            assertTrue(seams.intercept("share:s", o, frame(o)), "held while the history is read");
+            assertTrue(seams.intercept("share:s", o, "E", frame(o)), "held while the history is read");
         }
         List<ByteBuf> out = new ArrayList<>();
-        assertEquals(-1, seams.release("share:s", 4, (o, b) -> out.add(b)));
+        assertEquals(-1, seams.release("share:s", "E", 4, (o, e, b) -> out.add(b)));
         assertEquals(List.of("e5", "e6"), texts(out), "3 and 4 were in the replay");
-        assertFalse(seams.intercept("share:s", 7, frame(7)), "past the seam: live");
+        assertFalse(seams.intercept("share:s", 7, "E", frame(7)), "past the seam: live");
         all.get(all.size() - 1).release();
         assertTrue(seams.isEmpty());
         all.forEach(b -> assertEquals(0, b.refCnt(), "every frame released once"));
@@ -50,9 +50,9 @@ class SeamsTest {
     @Test
     void aLateLiveEventAtOrBelowTheSeamIsDropped() {
         seams.hold("share:s");
-        assertEquals(-1, seams.release("share:s", 5, (o, b) -> b.release()));
-        assertTrue(seams.intercept("share:s", 5, frame(5)), "already replayed: dropped");
-        assertFalse(seams.intercept("share:s", 6, frame(6)));
+        assertEquals(-1, seams.release("share:s", "E", 5, (o, e, b) -> b.release()));
+        assertTrue(seams.intercept("share:s", 5, "E", frame(5)), "already replayed: dropped");
+        assertFalse(seams.intercept("share:s", 6, "E", frame(6)));
         all.get(1).release();
         assertEquals(0, all.get(0).refCnt());
     }
@@ -60,7 +60,7 @@ class SeamsTest {
     @Test
     void otherTopicsPassThrough() {
         seams.hold("share:s");
-        assertFalse(seams.intercept("share:t", 1, frame(1)));
+        assertFalse(seams.intercept("share:t", 1, "E", frame(1)));
         all.get(0).release();
         seams.clearAll();
     }
@@ -69,26 +69,53 @@ class SeamsTest {
     void holdingTooMuchLetsGoAndReportsTheLastOffsetLost() {
         seams.hold("share:s");
         for (long o = 1; o <= Seams.MAX_HELD + 10; o++) {
-            assertTrue(seams.intercept("share:s", o, frame(o)));
+            assertTrue(seams.intercept("share:s", o, "E", frame(o)));
         }
         List<ByteBuf> out = new ArrayList<>();
-        assertEquals(Seams.MAX_HELD + 10, seams.release("share:s", 0, (o, b) -> out.add(b)), "force_sync from here");
+        assertEquals(Seams.MAX_HELD + 10, seams.release("share:s", "E", 0, (o, e, b) -> out.add(b)), "force_sync from here");
         assertTrue(out.isEmpty());
-        assertTrue(seams.intercept("share:s", Seams.MAX_HELD + 10, frame(0)), "what was let go stays gone");
+        assertTrue(seams.intercept("share:s", Seams.MAX_HELD + 10, "E", frame(0)), "what was let go stays gone");
         all.forEach(b -> assertEquals(0, b.refCnt(), "nothing held leaks"));
     }
 
     @Test
     void clearingLetsGoOfWhatIsHeld() {
         seams.hold("share:s");
-        seams.intercept("share:s", 1, frame(1));
+        seams.intercept("share:s", 1, "E", frame(1));
         seams.hold("share:t");
-        seams.intercept("share:t", 1, frame(1));
+        seams.intercept("share:t", 1, "E", frame(1));
         seams.clear("share:s");
         assertEquals(0, all.get(0).refCnt());
         assertTrue(seams.holding("share:t"));
         seams.clearAll();
         assertEquals(0, all.get(1).refCnt());
         assertTrue(seams.isEmpty());
+    }
+
+    /** Offsets compare within one epoch only: the topic's history started over, its events are new. */
+    @Test
+    void anEventOfAnotherEpochPassesAndEndsTheSeam() {
+        seams.hold("share:s");
+        assertTrue(seams.intercept("share:s", 2, "F", frame(2)), "held, whatever its epoch");
+        List<ByteBuf> out = new ArrayList<>();
+        assertEquals(-1, seams.release("share:s", "E", 40, (o, e, b) -> out.add(b)));
+        assertEquals(List.of("e2"), texts(out), "of epoch F: not covered by E's 40");
+        assertTrue(seams.isEmpty());
+        seams.hold("share:t");
+        seams.release("share:t", "E", 40, (o, e, b) -> b.release());
+        assertFalse(seams.intercept("share:t", 3, "F", frame(3)), "a later event of a new epoch is not dropped");
+        all.get(all.size() - 1).release();
+        assertTrue(seams.isEmpty());
+    }
+
+    /** A broker force_sync while a resume reads: the resume answers it, after subscribed. */
+    @Test
+    void aResyncWhileHoldingLetsGoAndReportsALoss() {
+        seams.hold("share:s");
+        seams.intercept("share:s", 7, "E", frame(7));
+        assertTrue(seams.resyncWhileHolding("share:s"));
+        assertFalse(seams.resyncWhileHolding("share:other"));
+        assertEquals(0, all.get(0).refCnt());
+        assertEquals(7, seams.release("share:s", "E", 3, (o, e, b) -> b.release()));
     }
 }

@@ -107,7 +107,7 @@ public final class InMemoryHistory implements History {
                 }
                 log.lastAppendMillis = now;
                 p = new Position(log.epoch, log.offset);
-                deliver.accept(e.withOffset(log.offset));
+                deliver.accept(e.at(log.epoch, log.offset));
             }
             if (bytes.get() > maxBytes) {
                 evict(topic);
@@ -193,7 +193,7 @@ public final class InMemoryHistory implements History {
         List<Entry> missed = new ArrayList<>((int) (log.offset - since.offset()));
         for (Kept k : log.kept) {
             if (k.offset() > since.offset()) {
-                missed.add(new Entry(k.offset(), k.envelope()));
+                missed.add(new Entry(k.offset(), k.envelope().at(log.epoch, k.offset())));
             }
         }
         return new Recovery(true, now, missed);

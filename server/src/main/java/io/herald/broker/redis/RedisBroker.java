@@ -304,12 +304,15 @@ public final class RedisBroker implements Broker {
             reject(channelName, "envelope topic does not match the channel");
             return;
         }
-        if (position != null && history != null && Envelope.positioned(e.topic())) {
-            io.herald.broker.history.History.Position p = (io.herald.broker.history.History.Position) position[0];
-            history.received(e.topic().name(), e.withOffset(p.offset()), p.epoch(), l);
-        } else {
-            l.onPublication(e);
+        if (history != null && Envelope.positioned(e.topic())) {
+            if (position != null) {
+                io.herald.broker.history.History.Position p = (io.herald.broker.history.History.Position) position[0];
+                history.received(e.topic().name(), e.at(p.epoch(), p.offset()), l);
+                return;
+            }
+            history.receivedUnpositioned(e.topic().name()); // §11: after an outage, such a topic resyncs
         }
+        l.onPublication(e);
     }
 
     private Envelope envelopeAfter(byte[] body, int start) throws EnvelopeException {

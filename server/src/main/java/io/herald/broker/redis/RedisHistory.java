@@ -47,6 +47,7 @@ final class RedisHistory implements History {
     private static final byte[] POSITIONED = "{\"offset\":".getBytes(StandardCharsets.US_ASCII);
 
     private final String prefix;
+    private final long ttlMillis;
     private final String source;
     private final boolean cluster;
     private final Supplier<RedisClusterAsyncCommands<byte[], byte[]>> commands;
@@ -57,25 +58,36 @@ final class RedisHistory implements History {
     private static final class TopicState {
         /** The last position delivered to the hub, or null before any. */
         Position seen;
+        /**
+         * The first position read for a client (subscribe, resume) while none was delivered: where this instance's
+         * clients stand if a broker outage comes before any event. Never used to drop a live message: each client's own
+         * seam does that for the position it was told.
+         */
+        Position known;
         /** Messages held while missed events are read; null when not catching up. */
-        List<Held> held;
+        List<Envelope> held;
         /** Counts catch-ups, so that one given up on (too much held) delivers nothing when it answers. */
         int generation;
-    }
-
-    private record Held(Envelope envelope, String epoch) {
+        /** When a message without a position (a backend's own PUBLISH) last came: those cannot be caught up. */
+        long unpositionedAtMillis;
     }
 
     RedisHistory(String prefix, int size, Duration ttl, boolean cluster,
                  Supplier<RedisClusterAsyncCommands<byte[], byte[]>> commands) {
         this.prefix = prefix;
+        this.ttlMillis = ttl.toMillis();
         this.cluster = cluster;
         this.commands = commands;
-        this.source = source(size, ttl, cluster);
+        this.source = source(prefix, size, ttl, cluster);
+    }
+
+    /** {@code s} inside a single-quoted Lua string. */
+    static String luaString(String s) {
+        return s.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n").replace("\r", "\\r");
     }
 
     /** The function library with this configuration's settings. */
-    static String source(int size, Duration ttl, boolean cluster) {
+    static String source(String prefix, int size, Duration ttl, boolean cluster) {
         try (InputStream in = RedisHistory.class.getResourceAsStream("herald.lua")) {
             if (in == null) {
                 throw new IllegalStateException("herald.lua missing from the classpath");
@@ -83,7 +95,8 @@ final class RedisHistory implements History {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8)
                     .replace("__SIZE__", Integer.toString(size))
                     .replace("__TTL__", Long.toString(Math.max(1, ttl.toMillis())))
-                    .replace("__PUBLISH__", cluster ? "SPUBLISH" : "PUBLISH");
+                    .replace("__PUBLISH__", cluster ? "SPUBLISH" : "PUBLISH")
+                    .replace("__PREFIX__", luaString(prefix));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -96,7 +109,11 @@ final class RedisHistory implements History {
             return CompletableFuture.failedFuture(new BrokerUnavailableException("Redis is not connected"));
         }
         if (cluster && cmd instanceof RedisAdvancedClusterAsyncCommands<byte[], byte[]> all) {
-            return all.upstream().commands().functionLoad(source, true).thenApply(v -> null);
+            // every master, each on its own: one that is down (it loads when a call finds the library missing)
+            // does not keep the others from having it
+            CompletableFuture<?>[] each = java.util.Arrays.stream(all.upstream().commands().functionLoad(source, true).futures())
+                    .map(f -> f.exceptionally(t -> null)).toArray(CompletableFuture[]::new);
+            return CompletableFuture.allOf(each);
         }
         return cmd.functionLoad(source, true).thenApply(v -> null);
     }
@@ -124,7 +141,7 @@ final class RedisHistory implements History {
             return null;
         }
         synchronized (s) {
-            return s.seen;
+            return s.seen != null ? s.seen : s.known;
         }
     }
 
@@ -150,27 +167,28 @@ final class RedisHistory implements History {
             List<Entry> events = new ArrayList<>((r.size() - 3) / 2);
             for (int i = 3; i + 1 < r.size(); i += 2) {
                 long o = (Long) r.get(i);
+                Envelope e;
                 try {
-                    events.add(new Entry(o, parser.parseOne((byte[]) r.get(i + 1)).withOffset(o)));
-                } catch (EnvelopeException e) {
-                    // herald_publish took only envelopes of the topic: nothing else can be there
-                    return new Recovery(false, now, List.of());
+                    e = parser.parseOne((byte[]) r.get(i + 1));
+                } catch (EnvelopeException ex) {
+                    return new Recovery(false, now, List.of()); // herald_publish keeps only envelopes: not its history
                 }
+                if (!e.topic().name().equals(topic)) {
+                    return new Recovery(false, now, List.of()); // never another topic's events, whatever is stored
+                }
+                events.add(new Entry(o, e.at(now.epoch(), o)));
             }
             return new Recovery(true, now, events);
         });
     }
 
-    /**
-     * The first position this instance learns of a topic it listens to, when it has delivered none: every event up to
-     * it was answered to the clients that asked (their seams drop it), so the instance delivers from there on.
-     */
+    /** A position read for a client: remembered while the instance has delivered none of the topic's events. */
     private void firstSeen(String topic, Position p) {
         TopicState s = topics.get(topic);
         if (s != null) {
             synchronized (s) {
-                if (s.seen == null) {
-                    s.seen = p; // a later epoch is learnt from the messages, where its force_sync is sent
+                if (s.seen == null && s.known == null) {
+                    s.known = p;
                 }
             }
         }
@@ -254,10 +272,11 @@ final class RedisHistory implements History {
 
     /**
      * A positioned event received on lettuce's I/O thread: delivered when it is the next one; held while missed events
-     * are read (starting that read when it reveals a gap); dropped when already delivered; and when its epoch is not
-     * the one seen, the topic's history was lost: its connections get {@code force_sync} first.
+     * are read (starting that read when it reveals a gap); dropped when already delivered (a catch-up overlapping live
+     * messages). A first event of a new epoch (offset 1) goes on as it is: the history started over, nothing was
+     * missed, and each client's seam knows offsets only compare within an epoch.
      */
-    void received(String topic, Envelope e, String epoch, Broker.Listener listener) {
+    void received(String topic, Envelope e, Broker.Listener listener) {
         TopicState s = topics.get(topic);
         if (s == null) {
             listener.onPublication(e); // not (or no longer) listened to: the hub finds no one
@@ -265,49 +284,65 @@ final class RedisHistory implements History {
         }
         synchronized (s) {
             if (s.held != null) {
-                hold(topic, s, e, epoch, listener);
+                hold(topic, s, e, listener);
                 return;
             }
             Position seen = s.seen;
-            if (seen != null && seen.epoch().equals(epoch)) {
+            if (seen != null && seen.epoch().equals(e.epoch())) {
                 if (e.offset() <= seen.offset()) {
-                    return; // delivered already (by a catch-up, or before the position answered)
+                    return; // delivered already, by a catch-up
                 }
                 if (e.offset() > seen.offset() + 1) { // a gap: read what was missed, hold this meanwhile
-                    s.held = new ArrayList<>();
-                    s.held.add(new Held(e, epoch));
-                    catchUp(topic, s, seen, listener);
+                    startCatchUp(topic, s, seen, e, listener);
                     return;
                 }
-            } else if (seen != null) {
-                // another epoch: the history the instance delivered from is gone (§11), resync from this event on
-                s.seen = new Position(epoch, e.offset() - 1);
-                listener.onRecovered(Set.of(topic));
+            } else if (seen != null && e.offset() > 1) {
+                // another epoch, and not from its start: its first events went by; read them from the history
+                startCatchUp(topic, s, new Position(e.epoch(), 0), e, listener);
+                return;
             }
-            s.seen = new Position(epoch, e.offset());
+            s.seen = new Position(e.epoch(), e.offset());
             listener.onPublication(e);
+        }
+    }
+
+    /** A message without a position on a listened topic (a backend's plain PUBLISH). */
+    void receivedUnpositioned(String topic) {
+        TopicState s = topics.get(topic);
+        if (s != null) {
+            synchronized (s) {
+                s.unpositionedAtMillis = System.currentTimeMillis();
+            }
         }
     }
 
     /** Caller holds {@code s}. */
-    private void hold(String topic, TopicState s, Envelope e, String epoch, Broker.Listener listener) {
+    private void startCatchUp(String topic, TopicState s, Position from, Envelope first, Broker.Listener listener) {
+        s.held = new ArrayList<>();
+        s.held.add(first);
+        catchUp(topic, s, from, listener);
+    }
+
+    /** Caller holds {@code s}. */
+    private void hold(String topic, TopicState s, Envelope e, Broker.Listener listener) {
         if (s.held.size() >= MAX_HELD) { // too far behind: give up on replaying, resync the topic's clients
             s.held = null;
             s.generation++;
-            s.seen = new Position(epoch, e.offset());
+            s.seen = new Position(e.epoch(), e.offset());
             listener.onRecovered(Set.of(topic));
             listener.onPublication(e);
             return;
         }
-        s.held.add(new Held(e, epoch));
+        s.held.add(e);
     }
 
     /**
-     * The broker connection came back (§10): the listened topics with a known position catch up from it; those
-     * without one resync. {@code resync} gets the latter.
+     * The broker connection came back (§10): each listened topic with a known position catches up from it. Topics
+     * without one, or that carried messages without positions lately (those cannot be read back), resync.
      */
     void resume(Set<String> back, Broker.Listener listener) {
         List<String> resync = new ArrayList<>();
+        long now = System.currentTimeMillis();
         for (String topic : back) {
             TopicState s = topics.get(topic);
             if (s == null) {
@@ -318,12 +353,13 @@ final class RedisHistory implements History {
                 if (s.held != null) {
                     continue; // already catching up
                 }
-                if (s.seen == null) {
+                Position from = s.seen != null ? s.seen : s.known;
+                if (from == null || now - s.unpositionedAtMillis < ttlMillis) {
                     resync.add(topic);
                     continue;
                 }
                 s.held = new ArrayList<>();
-                catchUp(topic, s, s.seen, listener);
+                catchUp(topic, s, from, listener);
             }
         }
         if (!resync.isEmpty()) {
@@ -339,34 +375,34 @@ final class RedisHistory implements History {
                 if (s.generation != generation || topics.get(topic) != s) {
                     return; // given up on, or the instance stopped listening
                 }
-                List<Held> held = s.held;
+                List<Envelope> held = s.held;
                 s.held = null;
                 if (failure != null || !r.recovered()) {
                     if (failure != null) {
                         log.warn("redis history: cannot read what {} missed ({}): force_sync", topic, failure.toString());
                     }
-                    // the gap is lost: resync the topic's clients, then go on from the held messages
-                    s.seen = failure == null ? r.position() : null;
+                    // the gap is lost: its clients resync from where the topic stands (or the last position known)
+                    s.seen = failure == null ? r.position() : (s.seen != null ? s.seen : from);
                     listener.onRecovered(Set.of(topic));
                 } else {
                     for (Entry missed : r.events()) {
-                        deliverNext(s, missed.envelope(), from.epoch(), listener);
+                        deliverNext(s, missed.envelope(), listener);
                     }
                 }
-                for (Held h : held) {
+                for (Envelope e : held) {
                     Position seen = s.seen;
-                    if (seen == null || (h.epoch().equals(seen.epoch()) && h.envelope().offset() > seen.offset())) {
-                        s.seen = new Position(h.epoch(), h.envelope().offset());
-                        listener.onPublication(h.envelope());
-                    } // else delivered by the catch-up, or of a history that is gone (its clients resync)
+                    if (seen == null || !seen.epoch().equals(e.epoch()) || e.offset() > seen.offset()) {
+                        s.seen = new Position(e.epoch(), e.offset());
+                        listener.onPublication(e);
+                    } // else delivered by the catch-up
                 }
             }
         });
     }
 
-    private static void deliverNext(TopicState s, Envelope e, String epoch, Broker.Listener listener) {
-        if (s.seen == null || e.offset() > s.seen.offset()) {
-            s.seen = new Position(epoch, e.offset());
+    private static void deliverNext(TopicState s, Envelope e, Broker.Listener listener) {
+        if (s.seen == null || !s.seen.epoch().equals(e.epoch()) || e.offset() > s.seen.offset()) {
+            s.seen = new Position(e.epoch(), e.offset());
             listener.onPublication(e);
         }
     }

@@ -9,24 +9,33 @@ import java.util.Arrays;
  * ({@code user:{sub}}, {@code broadcast}), in a fixed order. The official client keeps two strings for Herald, and
  * both carry that whole vector, so any instance resumes the session without shared state:
  * <ul>
- *   <li>the {@code offset}, the last argument of every event ({@code "E.O~E.O"}: epoch and offset per topic), which
- *       the client sends back as the last one it saw;</li>
- *   <li>the {@code pid}, given at CONNECT ({@code <random>~<vector at connect>}), which stands in for an offset when
- *       the client saw no event since.</li>
+ *   <li>the {@code pid}, given at CONNECT ({@code <20 random characters>~<vector at connect>}), which stands in for an
+ *       offset when the client saw no event since;</li>
+ *   <li>the {@code offset}, the last argument of every event ({@code "<pid tag>~E.O~E.O"}: the pid's first 8
+ *       characters, then epoch and offset per topic), which the client sends back as the last one it saw. The tag
+ *       ties it to its pid: the official client keeps its last offset across a failed recovery, and an offset of an
+ *       older pid is older than the new pid's own vector, so it is not taken.</li>
  * </ul>
  * A client that forges either only chooses which of <em>its own</em> topics' events it is sent again: the topics come
  * from its token, never from these strings. Confined to the connection's loop.
  */
 final class SioRecovery {
     private static final int MAX_EPOCH = 64;
+    /** Random characters of a pid (15 bytes in base64url), and those of them an offset carries. */
+    static final int PID_RANDOM = 20;
+    static final int TAG = 8;
+    /** §8.3: a pid is echoed to the client, so one longer than this is never taken. */
+    static final int MAX_PID = 128;
 
     final String pid;
+    private final String tag;
     private final String[] topics;
     private final String[] epochs;
     private final long[] offsets;
 
     SioRecovery(String pid, String[] topics, History.Position[] at) {
         this.pid = pid;
+        this.tag = pid.substring(0, TAG);
         this.topics = topics.clone();
         this.epochs = new String[topics.length];
         this.offsets = new long[topics.length];
@@ -42,36 +51,52 @@ final class SioRecovery {
     }
 
     /**
-     * Where a reconnecting client stands, from its {@code offset} or, when it saw no event, its {@code pid}; null when
-     * neither is a vector of {@code n} positions.
+     * Where a reconnecting client stands: its {@code offset} when that belongs to this pid, else the pid's own vector;
+     * null when the pid is not one Herald gave (then nothing is recovered, and nothing of it is echoed).
      */
     static History.Position[] resumeFrom(String pid, String offset, int n) {
-        if (offset != null) {
-            return parse(offset, n);
+        if (!isPid(pid)) {
+            return null;
         }
-        int cut = pid == null ? -1 : pid.indexOf('~');
-        return cut < 0 ? null : parse(pid.substring(cut + 1), n);
+        History.Position[] atConnect = parse(pid.substring(PID_RANDOM + 1), n);
+        if (atConnect == null) {
+            return null;
+        }
+        if (offset != null && offset.length() > TAG + 1 && offset.charAt(TAG) == '~'
+                && offset.regionMatches(0, pid, 0, TAG)) {
+            History.Position[] last = parse(offset.substring(TAG + 1), n);
+            if (last != null) {
+                return last;
+            }
+        }
+        return atConnect;
     }
 
-    /** The client now has the event at {@code offset} of {@code topic}: returns its offset string, or null. */
-    String advance(String topic, long offset) {
+    /** Herald's pid shape: 20 base64url characters, '~', a vector; at most {@link #MAX_PID} characters. */
+    static boolean isPid(String pid) {
+        if (pid == null || pid.length() > MAX_PID || pid.length() <= PID_RANDOM + 1 || pid.charAt(PID_RANDOM) != '~') {
+            return false;
+        }
+        for (int i = 0; i < PID_RANDOM; i++) {
+            if (!safe(pid.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The client now has the event at {@code offset} of {@code topic} (in {@code epoch}): its offset string, or null. */
+    String advance(String topic, String epoch, long offset) {
         for (int i = 0; i < topics.length; i++) {
             if (topics[i].equals(topic)) {
+                if (epoch != null) {
+                    epochs[i] = epoch;
+                }
                 offsets[i] = offset;
-                return vector();
+                return tag + "~" + vector();
             }
         }
         return null;
-    }
-
-    /** After a {@code force_sync} of {@code topic}: the client goes on from {@code p}. */
-    void reset(String topic, History.Position p) {
-        for (int i = 0; i < topics.length; i++) {
-            if (topics[i].equals(topic) && p != null) {
-                epochs[i] = p.epoch();
-                offsets[i] = p.offset();
-            }
-        }
     }
 
     String vector() {
@@ -110,8 +135,7 @@ final class SioRecovery {
             }
             String epoch = parts[i].substring(0, dot);
             for (int k = 0; k < epoch.length(); k++) {
-                char c = epoch.charAt(k);
-                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
+                if (!safe(epoch.charAt(k))) {
                     return null;
                 }
             }
@@ -126,6 +150,10 @@ final class SioRecovery {
             out[i] = new History.Position(epoch, offset);
         }
         return out;
+    }
+
+    private static boolean safe(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
     }
 
     @Override

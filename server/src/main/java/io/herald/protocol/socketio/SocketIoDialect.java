@@ -587,7 +587,7 @@ public final class SocketIoDialect implements Dialect<SioState> {
                 for (io.herald.broker.history.History.Entry missed : reads.get(i).join().events()) {
                     ByteBuf frame = render(missed.envelope(), c.alloc());
                     if (frame != null) {
-                        c.replay(topics.get(i), missed.offset(), frame);
+                        c.replay(topics.get(i), missed.offset(), missed.envelope().epoch(), frame);
                     }
                 }
             }
@@ -596,7 +596,8 @@ public final class SocketIoDialect implements Dialect<SioState> {
         }
         boolean lost = false;
         for (int i = 0; i < n; i++) {
-            lost |= c.releaseAt(topics.get(i), reads.get(i).join().position().offset()) >= 0;
+            io.herald.broker.history.History.Position now = reads.get(i).join().position();
+            lost |= c.releaseAt(topics.get(i), now.epoch(), now.offset()) >= 0;
         }
         if (lost) {
             c.send(TextFrames.text(c.alloc(), FORCE_SYNC)); // too many live events came while the history was read
@@ -605,9 +606,9 @@ public final class SocketIoDialect implements Dialect<SioState> {
 
     /** §11: a recovering session's events carry its offset string as their last argument. */
     @Override
-    public ByteBuf ownFrame(Connection<SioState> c, String topic, long offset, ByteBuf frame) {
+    public ByteBuf ownFrame(Connection<SioState> c, String topic, long offset, String epoch, ByteBuf frame) {
         SioRecovery r = c.state().recovery;
-        String vector = r == null ? null : r.advance(topic, offset);
+        String vector = r == null ? null : r.advance(topic, epoch, offset);
         if (vector == null) {
             return frame; // §7 exactly: no extra argument for a client that did not ask
         }

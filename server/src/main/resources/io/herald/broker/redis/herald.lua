@@ -12,6 +12,8 @@
 local SIZE = __SIZE__          -- HERALD_HISTORY_SIZE: events kept per topic
 local TTL = __TTL__            -- HERALD_HISTORY_TTL in milliseconds
 local PUBLISH = '__PUBLISH__'  -- PUBLISH, or SPUBLISH on a Redis Cluster (Herald subscribes sharded there)
+local PREFIX = '__PREFIX__'    -- HERALD_REDIS_PREFIX: a topic's channel is PREFIX .. topic
+local MAX_ENVELOPE = 1048576   -- §3: an envelope is at most 1 MiB
 
 local function now_ms()
     local t = redis.call('TIME')
@@ -54,9 +56,12 @@ end
 local function publish(keys, args)
     local channel = check_keys(keys)
     local body = args[1]
-    local ok, env = pcall(cjson.decode, body or '')
+    if type(body) ~= 'string' or #body > MAX_ENVELOPE then
+        return redis.error_reply('ERR herald_publish: no envelope, or one over 1 MiB')
+    end
+    local ok, env = pcall(cjson.decode, body)
     if not ok or type(env) ~= 'table' or type(env.topic) ~= 'string' or type(env.event_type) ~= 'string'
-            or #env.topic >= #channel or string.sub(channel, -#env.topic) ~= env.topic then
+            or channel ~= PREFIX .. env.topic or not string.match(env.topic, '^[%w_.:@~-]+$') then
         return redis.error_reply('ERR herald_publish: not an envelope of the keys\' topic')
     end
     local log, pos = keys[1], keys[2]

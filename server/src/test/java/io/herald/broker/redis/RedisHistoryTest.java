@@ -64,42 +64,67 @@ class RedisHistoryTest {
         }
     }
 
-    static Envelope at(long offset) {
-        return new Envelope(Topic.share("s1"), "x", null, "s1", null, offset);
+    static Envelope at(String epoch, long offset) {
+        return new Envelope(Topic.share("s1"), "x", null, "s1", null).at(epoch, offset);
     }
 
     @Test
     void theNextOffsetIsDeliveredAndOneAlreadyDeliveredIsDropped() {
         history.listen("share:s1");
-        history.received("share:s1", at(1), "e", listener);
-        history.received("share:s1", at(2), "e", listener);
-        history.received("share:s1", at(2), "e", listener);
+        history.received("share:s1", at("e", 1), listener);
+        history.received("share:s1", at("e", 2), listener);
+        history.received("share:s1", at("e", 2), listener);
         assertEquals(List.of("event 1", "event 2"), out);
         assertEquals(new History.Position("e", 2), history.latest("share:s1"));
     }
 
     @Test
-    void anotherEpochResyncsTheTopicBeforeItsEvent() {
+    void aNewEpochFromItsStartGoesOnWithoutResync() {
         history.listen("share:s1");
-        history.received("share:s1", at(5), "e", listener);
-        history.received("share:s1", at(1), "f", listener);
-        assertEquals(List.of("event 5", "force_sync [share:s1]", "event 1"), out);
+        history.received("share:s1", at("e", 5), listener);
+        history.received("share:s1", at("f", 1), listener); // the history expired idle and started over
+        assertEquals(List.of("event 5", "event 1"), out, "nothing was missed: no force_sync");
         assertEquals(new History.Position("f", 1), history.latest("share:s1"));
     }
 
     @Test
     void aGapTheHistoryCannotFillResyncsThenGoesOn() {
         history.listen("share:s1");
-        history.received("share:s1", at(1), "e", listener);
-        history.received("share:s1", at(4), "e", listener); // 2 and 3 missed; Redis cannot be asked here
+        history.received("share:s1", at("e", 1), listener);
+        history.received("share:s1", at("e", 4), listener); // 2 and 3 missed; Redis cannot be asked here
         assertEquals(List.of("event 1", "force_sync [share:s1]", "event 4"), out);
+        out.clear();
+        history.received("share:s1", at("f", 3), listener); // a new epoch joined late: its 1 and 2 went by
+        assertEquals(List.of("force_sync [share:s1]", "event 3"), out);
     }
 
     @Test
     void aTopicNotListenedToIsHandedOnAsItIs() {
-        history.received("share:s1", at(3), "e", listener);
+        history.received("share:s1", at("e", 3), listener);
         assertEquals(List.of("event 3"), out);
         assertNull(history.latest("share:s1"));
-        assertTrue(RedisHistory.source(10, Duration.ofSeconds(5), true).contains("local PUBLISH = 'SPUBLISH'"));
+    }
+
+    @Test
+    void theLibraryHasThisConfigurationsSettings() {
+        String lua = RedisHistory.source("it's:", 10, Duration.ofSeconds(5), true);
+        assertTrue(lua.contains("local PUBLISH = 'SPUBLISH'"));
+        assertTrue(lua.contains("local PREFIX = 'it\\'s:'"), "the prefix, quoted for Lua");
+        assertTrue(lua.contains("local SIZE = 10 "));
+        assertTrue(lua.contains("local TTL = 5000 "));
+    }
+
+    @Test
+    void aBrokerOutageResyncsTopicsWithoutAPositionOrWithPlainPublishes() {
+        history.listen("share:s1");
+        history.listen("share:s2");
+        history.received("share:s1", at("e", 1), listener);
+        history.receivedUnpositioned("share:s1"); // a backend's own PUBLISH: not in the history
+        out.clear();
+        history.resume(java.util.Set.of("share:s1", "share:s2"), listener);
+        assertEquals(1, out.size(), out.toString());
+        assertTrue(out.get(0).startsWith("force_sync"), out.toString());
+        assertTrue(out.get(0).contains("share:s1") && out.get(0).contains("share:s2"),
+                "s1 carried plain publishes, s2 has no position: both resync");
     }
 }
