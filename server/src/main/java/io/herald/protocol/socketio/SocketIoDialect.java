@@ -636,6 +636,7 @@ public final class SocketIoDialect implements Dialect<SioState> {
         s.namespaces.remove(ns);
         if ("/".equals(ns)) {
             c.unsubscribeAll();
+            s.recovery = null; // §11: a later CONNECT starts its own recovery, or none
         }
     }
 

@@ -76,6 +76,33 @@ class SocketIoDialectTest {
         }
     }
 
+    /**
+     * §11 on one connection: a CONNECT that asks for recovery gets a pid and its events an offset string; after the
+     * client's DISCONNECT, a CONNECT that does not ask gets §7's frames again, exactly.
+     */
+    @Test
+    void recoveryIsPerConnectAndEndsWithDisconnect() {
+        SocketIoDialect recovering = new SocketIoDialect(SETTINGS, VERIFIER, new OriginPolicy(List.of(), false));
+        recovering.useRecovery(new io.herald.broker.history.InMemoryHistory(10, java.time.Duration.ofMinutes(1), 1 << 20,
+                Clock.systemUTC()), false);
+        try (EmbeddedConnection c = new EmbeddedConnection(recovering, null, null)) {
+            c.texts();
+            c.send("40{\"token\":\"" + token("alice") + "\",\"recover\":true}");
+            String connect = c.texts().get(0);
+            assertTrue(connect.matches("40\\{\"sid\":\"[A-Za-z0-9_-]+\",\"pid\":\"[A-Za-z0-9_-]{20}~[^\"]+\"}"), connect);
+            c.hub.publish(new Envelope(Topic.user("alice"), "n", "1".getBytes(StandardCharsets.UTF_8), null, null).at("E", 1));
+            String event = c.texts().get(0);
+            assertTrue(event.matches("42\\[\"n\",1,\"[A-Za-z0-9_-]{8}~E\\.1~[A-Za-z0-9_-]+\\.0\"]"), event);
+
+            c.send("41");
+            c.send("40{\"token\":\"" + token("alice") + "\"}");
+            List<String> again = c.texts();
+            assertTrue(again.get(again.size() - 1).matches("40\\{\"sid\":\"[A-Za-z0-9_-]+\"}"), again.toString());
+            c.hub.publish(new Envelope(Topic.user("alice"), "n", "2".getBytes(StandardCharsets.UTF_8), null, null).at("E", 2));
+            assertEquals(List.of("42[\"n\",2]"), c.texts(), "no extra argument for a connect that did not ask");
+        }
+    }
+
     @Test
     void connectWithoutValidCredentialsIsRefusedAndClosed4401() {
         try (EmbeddedConnection c = new EmbeddedConnection(dialect, null, null)) {
