@@ -27,7 +27,7 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class Herald {
     private static final Logger log = LoggerFactory.getLogger(Herald.class);
-    private static final Set<String> TOKEN_OPTIONS = Set.of("sub", "shares", "devices", "channels", "roles", "ttl");
+    private static final Set<String> TOKEN_OPTIONS = Set.of("sub", "shares", "devices", "channels", "roles", "ttl", "sid");
 
     private Herald() {
     }
@@ -120,7 +120,7 @@ public final class Herald {
         ConfigLoader.Loaded loaded = ConfigLoader.load(System.getenv(), configArgs.toArray(new String[0]));
         if (!loaded.rest().isEmpty()) {
             throw new ConfigException("token: unexpected argument '" + loaded.rest().get(0)
-                    + "' (use --sub, --shares, --devices, --channels, --roles, --ttl)");
+                    + "' (use --sub, --shares, --devices, --channels, --roles, --sid, --ttl)");
         }
         HeraldConfig config = loaded.config();
         if (config.jwtSecret() == null) {
@@ -137,7 +137,7 @@ public final class Herald {
             throw new ConfigException("token: --ttl: " + e.getMessage());
         }
         System.out.println(new TokenIssuer(config.jwtSecret()).issue(sub, list(opts.get("shares")),
-                list(opts.get("devices")), list(opts.get("channels")), list(opts.get("roles")), ttl));
+                list(opts.get("devices")), list(opts.get("channels")), list(opts.get("roles")), opts.get("sid"), ttl));
         return 0;
     }
 

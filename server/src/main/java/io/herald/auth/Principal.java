@@ -15,9 +15,10 @@ import java.util.Set;
  * @param devices  {@code devices}: registered devices (sync endpoint)
  * @param channels {@code channels}: exact names or prefixes ending in {@code *} (channels endpoint)
  * @param roles    {@code roles}: {@code publisher}, {@code admin}
+ * @param session  §12: the login session ({@code sid} claim, or the auth proxy's {@code session_id}), or null
  */
 public record Principal(String subject, Instant expiresAt, Set<String> shares, Set<String> devices,
-                        List<String> channels, Set<String> roles) {
+                        List<String> channels, Set<String> roles, String session) {
 
     public static final String ROLE_PUBLISHER = "publisher";
     public static final String ROLE_ADMIN = "admin";
@@ -30,6 +31,17 @@ public record Principal(String subject, Instant expiresAt, Set<String> shares, S
         devices = Set.copyOf(devices);
         channels = List.copyOf(channels);
         roles = Set.copyOf(roles);
+    }
+
+    /** Without a session. */
+    public Principal(String subject, Instant expiresAt, Set<String> shares, Set<String> devices, List<String> channels,
+                     Set<String> roles) {
+        this(subject, expiresAt, shares, devices, channels, roles, null);
+    }
+
+    /** §12: the connection's {@code session:{id}} topic, or null without a (valid) session. */
+    public io.herald.hub.Topic sessionTopic() {
+        return session != null && io.herald.hub.Topic.isValidId(session) ? io.herald.hub.Topic.session(session) : null;
     }
 
     public boolean mayReadShare(String shareId) {

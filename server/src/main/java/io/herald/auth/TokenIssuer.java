@@ -19,6 +19,12 @@ public final class TokenIssuer {
 
     public String issue(String subject, Collection<String> shares, Collection<String> devices,
                         Collection<String> channels, Collection<String> roles, Duration ttl) {
+        return issue(subject, shares, devices, channels, roles, null, ttl);
+    }
+
+    /** With a {@code sid} claim (§12 sessions) when {@code session} is not null. */
+    public String issue(String subject, Collection<String> shares, Collection<String> devices,
+                        Collection<String> channels, Collection<String> roles, String session, Duration ttl) {
         Instant now = Instant.now();
         JwtBuilder b = Jwts.builder()
                 .subject(subject)
@@ -29,6 +35,7 @@ public final class TokenIssuer {
         if (!devices.isEmpty()) b.claim("devices", devices);
         if (!channels.isEmpty()) b.claim("channels", channels);
         if (!roles.isEmpty()) b.claim("roles", roles);
+        if (session != null) b.claim("sid", session);
         return b.compact();
     }
 }

@@ -85,9 +85,13 @@ public final class TokenVerifier {
         if (exp == null) {
             throw new InvalidTokenException("no exp claim");
         }
+        Object sid = claims.get("sid"); // §12: the login session, whose session:{id} topic the connection receives
+        if (sid != null && !(sid instanceof String)) {
+            throw new InvalidTokenException("claim sid is not a string");
+        }
         return new Principal(sub, exp.toInstant(),
                 strings(claims, "shares"), strings(claims, "devices"),
-                new ArrayList<>(strings(claims, "channels")), strings(claims, "roles"));
+                new ArrayList<>(strings(claims, "channels")), strings(claims, "roles"), (String) sid);
     }
 
     private static Set<String> strings(Claims claims, String name) throws InvalidTokenException {

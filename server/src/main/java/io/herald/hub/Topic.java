@@ -8,7 +8,7 @@ public record Topic(Kind kind, String id, String name) {
 
     /** The §3 topic families. */
     public enum Kind {
-        SHARE("share:"), DEVICE("device:"), USER("user:"), CHANNEL("channel:"), BROADCAST("broadcast");
+        SHARE("share:"), DEVICE("device:"), USER("user:"), SESSION("session:"), CHANNEL("channel:"), BROADCAST("broadcast");
 
         final String prefix;
 
@@ -62,6 +62,11 @@ public record Topic(Kind kind, String id, String name) {
 
     public static Topic user(String id) {
         return of(Kind.USER, id);
+    }
+
+    /** §12: a login session's own topic. */
+    public static Topic session(String id) {
+        return of(Kind.SESSION, id);
     }
 
     public static Topic channel(String name) {

@@ -132,6 +132,18 @@ class TokenVerifierTest {
         assertFalse(p.mayPublish());
     }
 
+    /** §12: a {@code sid} claim names the login session, whose {@code session:{id}} topic the connection receives. */
+    @Test
+    void aSidClaimNamesTheSession() throws Exception {
+        Principal p = HMAC.verify(hs256(claims().claim("sid", "sess-1")));
+        assertEquals("sess-1", p.session());
+        assertEquals("session:sess-1", p.sessionTopic().name());
+        assertNull(HMAC.verify(hs256(claims())).session(), "no sid, no session");
+        assertNull(HMAC.verify(hs256(claims().claim("sid", "no spaces allowed"))).sessionTopic(),
+                "a sid that is no topic id gives no topic");
+        invalid(HMAC, hs256(claims().claim("sid", 42)));
+    }
+
     // §2: an HMAC secret accepts HS384 and HS512 too
     @Test
     void hs384AndHs512AreAcceptedWithLongEnoughSecret() throws Exception {

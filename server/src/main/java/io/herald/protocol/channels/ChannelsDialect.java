@@ -72,6 +72,10 @@ public final class ChannelsDialect implements Dialect<Void> {
             g.writeEndObject();
             g.writeEndObject();
         }));
+        Topic session = p.sessionTopic();
+        if (session != null) {
+            c.subscribeOrClose(session); // §12: the session's events, without a channel field
+        }
     }
 
     @Override
@@ -112,7 +116,8 @@ public final class ChannelsDialect implements Dialect<Void> {
             return;
         }
         Topic topic = Topic.channel(channel);
-        if (!c.isSubscribed(topic) && c.topics().size() >= MAX_SUBSCRIPTIONS) {
+        int own = c.principal().sessionTopic() != null ? 1 : 0; // the session's topic is not one of the client's
+        if (!c.isSubscribed(topic) && c.topics().size() - own >= MAX_SUBSCRIPTIONS) {
             error(c, id, "subscription_failed", "limit of " + MAX_SUBSCRIPTIONS + " subscriptions reached");
             return;
         }
@@ -284,6 +289,18 @@ public final class ChannelsDialect implements Dialect<Void> {
      */
     @Override
     public ByteBuf render(Envelope e, ByteBufAllocator alloc) {
+        if (e.topic().kind() == Topic.Kind.SESSION) {
+            String timestamp = Replies.timestamp(clock.instant());
+            return TextFrames.json(alloc, g -> { // §12: {"type":E,"data":...,"timestamp":T}, no channel
+                g.writeStartObject();
+                g.writeFieldName(TYPE);
+                g.writeString(e.eventType());
+                TextFrames.rawField(g, DATA, e.data() != null ? e.data() : EMPTY_OBJECT);
+                g.writeFieldName(TIMESTAMP);
+                g.writeString(timestamp);
+                g.writeEndObject();
+            });
+        }
         if (e.topic().kind() != Topic.Kind.CHANNEL) {
             return null;
         }

@@ -58,6 +58,10 @@ public final class RealtimeDialect implements Dialect<Void> {
         if (Topic.isValidId(user)) {
             c.subscribeOrClose(Topic.user(user)); // §10: confirmed, or the connection closes 1013
         }
+        Topic session = c.principal().sessionTopic();
+        if (session != null) {
+            c.subscribeOrClose(session); // §12: its session's events, framed as the user's
+        }
         c.subscribeOrClose(Topic.BROADCAST);
     }
 
@@ -213,7 +217,7 @@ public final class RealtimeDialect implements Dialect<Void> {
                 || SyncDialect.FORCE_SYNC.equals(type))) {
             return null; // §5: the sync nudges are the sync endpoint's
         }
-        if (!onShare && kind != Topic.Kind.USER && kind != Topic.Kind.BROADCAST) {
+        if (!onShare && kind != Topic.Kind.USER && kind != Topic.Kind.SESSION && kind != Topic.Kind.BROADCAST) {
             return null;
         }
         return TextFrames.json(alloc, g -> {

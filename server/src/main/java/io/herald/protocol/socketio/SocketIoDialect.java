@@ -507,10 +507,11 @@ public final class SocketIoDialect implements Dialect<SioState> {
             recoverable(c, s, ns, h, principal, auth);
             return;
         }
-        CompletableFuture<Void> ready = CompletableFuture.allOf(
-                Topic.isValidId(principal.subject()) ? c.subscribe(Topic.user(principal.subject())).toCompletableFuture()
-                        : CompletableFuture.completedFuture(null),
-                c.subscribe(Topic.BROADCAST).toCompletableFuture());
+        List<CompletableFuture<Void>> rooms = new java.util.ArrayList<>(3);
+        for (Topic t : sessionTopics(principal)) {
+            rooms.add(c.subscribe(t).toCompletableFuture());
+        }
+        CompletableFuture<Void> ready = CompletableFuture.allOf(rooms.toArray(new CompletableFuture[0]));
         connected(c, s, ns, ready);
     }
 
@@ -523,11 +524,7 @@ public final class SocketIoDialect implements Dialect<SioState> {
      */
     private void recoverable(Connection<SioState> c, SioState s, String ns, io.herald.broker.history.History h,
                              Principal principal, SioPacket.Auth auth) {
-        List<Topic> topics = new java.util.ArrayList<>(2);
-        if (Topic.isValidId(principal.subject())) {
-            topics.add(Topic.user(principal.subject()));
-        }
-        topics.add(Topic.BROADCAST);
+        List<Topic> topics = sessionTopics(principal);
         io.herald.broker.history.History.Position[] from =
                 auth.pid() == null ? null : SioRecovery.resumeFrom(auth.pid(), auth.offset(), topics.size());
         List<CompletableFuture<Void>> subscribed = new java.util.ArrayList<>(topics.size());
@@ -604,6 +601,23 @@ public final class SocketIoDialect implements Dialect<SioState> {
         }
     }
 
+    /**
+     * What a connected socket receives (§7, §12): its user's topic, its login session's when it has one, and
+     * broadcasts; in this order, which is also the order of a recovery vector's positions (§11).
+     */
+    static List<Topic> sessionTopics(Principal principal) {
+        List<Topic> topics = new java.util.ArrayList<>(3);
+        if (Topic.isValidId(principal.subject())) {
+            topics.add(Topic.user(principal.subject()));
+        }
+        Topic session = principal.sessionTopic();
+        if (session != null) {
+            topics.add(session);
+        }
+        topics.add(Topic.BROADCAST);
+        return topics;
+    }
+
     /** §11: a recovering session's events carry its offset string as their last argument. */
     @Override
     public ByteBuf ownFrame(Connection<SioState> c, String topic, long offset, String epoch, ByteBuf frame) {
@@ -670,7 +684,7 @@ public final class SocketIoDialect implements Dialect<SioState> {
     /** §8.3: {@code 42["force_sync"]} when events of the user's topic or broadcasts were lost. */
     @Override
     public ByteBuf forceSync(Topic topic, ByteBufAllocator alloc) {
-        return topic.kind() == Topic.Kind.USER || topic.kind() == Topic.Kind.BROADCAST
+        return topic.kind() == Topic.Kind.USER || topic.kind() == Topic.Kind.SESSION || topic.kind() == Topic.Kind.BROADCAST
                 ? TextFrames.text(alloc, FORCE_SYNC) : null;
     }
 
@@ -683,7 +697,7 @@ public final class SocketIoDialect implements Dialect<SioState> {
     @Override
     public ByteBuf render(Envelope e, ByteBufAllocator alloc) {
         Topic.Kind kind = e.topic().kind();
-        if (kind != Topic.Kind.USER && kind != Topic.Kind.BROADCAST) {
+        if (kind != Topic.Kind.USER && kind != Topic.Kind.SESSION && kind != Topic.Kind.BROADCAST) {
             return null;
         }
         return TextFrames.json(alloc, g -> {
