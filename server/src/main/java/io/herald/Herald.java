@@ -99,7 +99,7 @@ public final class Herald {
     }
 
     /** The {@code token} subcommand: signs with the configured HMAC secret and prints the token alone. */
-    private static int token(String[] args) {
+    static int token(String[] args) {
         Map<String, String> opts = new LinkedHashMap<>();
         List<String> configArgs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
