@@ -40,10 +40,7 @@ final class ChannelsDialect implements ClientDialect {
             g.writeNumberField("id", id);
             g.writeObjectFieldStart("data");
             g.writeStringField("channel", channel);
-            g.writeObjectFieldStart("since");
-            g.writeStringField("epoch", since.epoch());
-            g.writeNumberField("offset", since.offset());
-            g.writeEndObject();
+            Json.position(g, "since", since);
             g.writeEndObject();
             g.writeEndObject();
         });

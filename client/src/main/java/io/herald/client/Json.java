@@ -32,4 +32,12 @@ final class Json {
         }
         return out.toString();
     }
+
+    /** §11: {@code "<name>": {"epoch": e, "offset": n}}. */
+    static void position(JsonGenerator g, String name, Position p) throws IOException {
+        g.writeObjectFieldStart(name);
+        g.writeStringField("epoch", p.epoch());
+        g.writeNumberField("offset", p.offset());
+        g.writeEndObject();
+    }
 }

@@ -35,10 +35,7 @@ final class RealtimeDialect implements ClientDialect {
             g.writeStartObject();
             g.writeStringField("action", "subscribe");
             g.writeStringField("share_id", shareId);
-            g.writeObjectFieldStart("since");
-            g.writeStringField("epoch", since.epoch());
-            g.writeNumberField("offset", since.offset());
-            g.writeEndObject();
+            Json.position(g, "since", since);
             g.writeEndObject();
         });
     }

@@ -19,10 +19,7 @@ final class SyncDialect implements ClientDialect {
             g.writeStringField("type", "subscribe");
             g.writeObjectFieldStart("since");
             for (java.util.Map.Entry<String, Position> e : since.entrySet()) {
-                g.writeObjectFieldStart(e.getKey());
-                g.writeStringField("epoch", e.getValue().epoch());
-                g.writeNumberField("offset", e.getValue().offset());
-                g.writeEndObject();
+                Json.position(g, e.getKey(), e.getValue());
             }
             g.writeEndObject();
             g.writeEndObject();

@@ -20,11 +20,6 @@ public record Envelope(Topic topic, String eventType, byte[] data, String shareI
         this(topic, eventType, data, shareId, deviceId, 0, null);
     }
 
-    /** An event at {@code offset} of an unnamed epoch (tests). */
-    public Envelope(Topic topic, String eventType, byte[] data, String shareId, String deviceId, long offset) {
-        this(topic, eventType, data, shareId, deviceId, offset, null);
-    }
-
     /** This event at {@code offset} of its topic's history {@code epoch} (§11). */
     public Envelope at(String epoch, long offset) {
         return new Envelope(topic, eventType, data, shareId, deviceId, offset, epoch);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import io.herald.broker.history.History.Position;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 
@@ -25,23 +26,24 @@ public final class Command {
     /** §8.3: Herald never echoes more than this many characters of client input; a longer {@code id} is refused. */
     public static final int MAX_ECHO = 128;
 
-    /** §11: a resume position a subscribe carries ({@code "since": {"epoch": e, "offset": o}}). */
-    public record Since(String epoch, long offset) {
-    }
-
     /** The maximum number of shares a sync subscribe's {@code since} may name. */
     public static final int MAX_SINCE_KEYS = 10_000;
 
-    private Since since;
-    private Map<String, Since> sinceByKey = Map.of();
     private final Map<String, String> fields;
     private final Map<String, String> data;
     private final String id;
+    /** §11: the position a subscribe resumes from ({@code "since": {"epoch": e, "offset": o}}), or null. */
+    private final Position since;
+    /** §11 sync: positions keyed by share. */
+    private final Map<String, Position> sinceByKey;
 
-    private Command(Map<String, String> fields, Map<String, String> data, String id) {
+    private Command(Map<String, String> fields, Map<String, String> data, String id, Position since,
+                    Map<String, Position> sinceByKey) {
         this.fields = fields;
         this.data = data;
         this.id = id;
+        this.since = since;
+        this.sinceByKey = sinceByKey;
     }
 
     /** A top-level string field, or null. */
@@ -75,8 +77,8 @@ public final class Command {
             Map<String, String> fields = new HashMap<>(4);
             Map<String, String> data = Map.of();
             String id = null;
-            Since since = null;
-            Map<String, Since> sinceByKey = Map.of();
+            Position since = null;
+            Map<String, Position> sinceByKey = Map.of();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken t = p.nextToken();
@@ -93,13 +95,9 @@ public final class Command {
                     id = p.getText();
                 } else if (name.equals("since") && t == JsonToken.START_OBJECT) {
                     // §11: one position (realtime), or positions keyed by share (sync)
-                    Object position = sinceOrKeyed(p);
-                    if (position instanceof Since one) {
-                        since = one;
-                    } else {
-                        @SuppressWarnings("unchecked") Map<String, Since> keyed = (Map<String, Since>) position;
-                        sinceByKey = keyed;
-                    }
+                    Map<String, Position> keyed = new HashMap<>();
+                    since = sinceOrKeyed(p, keyed);
+                    sinceByKey = keyed;
                 } else if (name.equals("data") && t == JsonToken.START_OBJECT) {
                     data = new HashMap<>(4);
                     while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -120,10 +118,7 @@ public final class Command {
             if (p.nextToken() != null) {
                 throw new Malformed("trailing content after the JSON object");
             }
-            Command c = new Command(fields, data, id);
-            c.since = since;
-            c.sinceByKey = sinceByKey;
-            return c;
+            return new Command(fields, data, id, since, sinceByKey);
         } catch (JsonProcessingException e) {
             throw new Malformed("malformed JSON");
         } catch (IOException e) {
@@ -132,65 +127,29 @@ public final class Command {
     }
 
     /** The {@code since} of a subscribe (§11), or null. */
-    public Since since() {
+    public Position since() {
         return since;
     }
 
     /** Sync's {@code since} (§11): positions keyed by share; empty when the subscribe had none. */
-    public Map<String, Since> sinceByKey() {
+    public Map<String, Position> sinceByKey() {
         return sinceByKey;
     }
 
-    /**
-     * The object after {@code "since":}: a {@link Since} when it names {@code epoch} or {@code offset}, else a map of
-     * positions keyed by share (each value such an object).
-     */
-    private static Object sinceOrKeyed(JsonParser p) throws IOException, Malformed {
-        Map<String, Since> keyed = null;
-        String epoch = null;
-        long offset = -1;
-        boolean single = false;
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String name = p.currentName();
-            JsonToken t = p.nextToken();
-            if ((name.equals("epoch") || name.equals("offset")) && t != JsonToken.START_OBJECT) {
-                single = true; // a share named "epoch" has an object for its value: keyed
-                if (name.equals("epoch") && t == JsonToken.VALUE_STRING && p.getTextLength() <= MAX_ECHO) {
-                    epoch = p.getText();
-                } else if (name.equals("offset") && t == JsonToken.VALUE_NUMBER_INT
-                        && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
-                    offset = p.getLongValue();
-                } else {
-                    p.skipChildren();
-                }
-            } else if (t == JsonToken.START_OBJECT) {
-                if (keyed == null) {
-                    keyed = new HashMap<>();
-                }
-                if (keyed.size() >= MAX_SINCE_KEYS) {
-                    throw new Malformed("since names more than " + MAX_SINCE_KEYS + " topics");
-                }
-                keyed.put(name, since(p));
-            } else {
-                p.skipChildren();
-            }
-        }
-        if (single || keyed == null) {
-            if (epoch == null || offset < 0) {
-                throw new Malformed("since must be {\"epoch\": string, \"offset\": integer >= 0}");
-            }
-            return new Since(epoch, offset);
-        }
-        return keyed;
-    }
+    private static final String NOT_A_POSITION = "since must be {\"epoch\": string, \"offset\": integer >= 0}";
 
-    /** {@code {"epoch": "…", "offset": n}}, both required; anything else is not a position. */
-    private static Since since(JsonParser p) throws IOException, Malformed {
-        String epoch = null;
+    /** The two fields of one position as they are read. */
+    private static final class PositionFields {
+        String epoch;
         long offset = -1;
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String name = p.currentName();
-            JsonToken t = p.nextToken();
+        boolean seen;
+
+        /** Takes {@code name}'s value when it is one of a position's fields; false (value untouched) otherwise. */
+        boolean take(JsonParser p, String name, JsonToken t) throws IOException {
+            if (!(name.equals("epoch") || name.equals("offset")) || t == JsonToken.START_OBJECT) {
+                return false; // a share may be named "epoch": its value is then an object
+            }
+            seen = true;
             if (name.equals("epoch") && t == JsonToken.VALUE_STRING && p.getTextLength() <= MAX_ECHO) {
                 epoch = p.getText();
             } else if (name.equals("offset") && t == JsonToken.VALUE_NUMBER_INT
@@ -199,11 +158,56 @@ public final class Command {
             } else {
                 p.skipChildren();
             }
+            return true;
         }
-        if (epoch == null || offset < 0) {
-            throw new Malformed("since must be {\"epoch\": string, \"offset\": integer >= 0}");
+
+        Position position() throws Malformed {
+            if (epoch == null || offset < 0) {
+                throw new Malformed(NOT_A_POSITION);
+            }
+            return new Position(epoch, offset);
         }
-        return new Since(epoch, offset);
+    }
+
+    /**
+     * The object after {@code "since":}: one position when it names {@code epoch} or {@code offset} (returned), else
+     * positions keyed by share (put in {@code keyed}, null returned).
+     */
+    private static Position sinceOrKeyed(JsonParser p, Map<String, Position> keyed) throws IOException, Malformed {
+        PositionFields one = new PositionFields();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken t = p.nextToken();
+            if (one.take(p, name, t)) {
+                continue;
+            }
+            if (t == JsonToken.START_OBJECT) {
+                if (keyed.size() >= MAX_SINCE_KEYS) {
+                    throw new Malformed("since names more than " + MAX_SINCE_KEYS + " topics");
+                }
+                keyed.put(name, since(p));
+            } else {
+                p.skipChildren();
+            }
+        }
+        if (one.seen || keyed.isEmpty()) {
+            keyed.clear();
+            return one.position();
+        }
+        return null;
+    }
+
+    /** {@code {"epoch": "…", "offset": n}}, both required; anything else is not a position. */
+    private static Position since(JsonParser p) throws IOException, Malformed {
+        PositionFields one = new PositionFields();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken t = p.nextToken();
+            if (!one.take(p, name, t)) {
+                p.skipChildren();
+            }
+        }
+        return one.position();
     }
 
     /** True when {@code value} may be echoed to the client (§8.3: at most {@link #MAX_ECHO} characters). */

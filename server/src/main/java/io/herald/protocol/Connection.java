@@ -458,10 +458,10 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
         }
         for (String topic : topics) {
             if (missed.contains(topic)) {
-                if (seams != null && seams.resyncWhileHolding(topic)) {
-                    continue; // §11: a resume is reading: its answer ends in this force_sync, after subscribed
-                }
                 if (seams != null) {
+                    if (seams.resyncWhileHolding(topic)) {
+                        continue; // §11: a resume is reading: its answer ends in this force_sync, after subscribed
+                    }
                     seams.clear(topic); // §11: offsets go on from the force_sync's position, maybe of a new epoch
                 }
                 ByteBuf frame = forceSyncFrame(topic);

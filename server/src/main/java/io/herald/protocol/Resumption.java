@@ -38,31 +38,32 @@ public final class Resumption {
      * Before the hub subscription of a resume (or of a first subscribe): holds the topic's live events, so that none
      * slips out ahead of the answer. A subscribe that then fails calls {@link Connection#dropHeld}.
      */
-    public static void hold(Connection<?> c, Topic topic, Command.Since since, boolean already) {
+    public static void hold(Connection<?> c, Topic topic, History.Position since, boolean already) {
         if (seam(since, already)) {
             c.holdLive(topic);
         }
     }
 
     /** A live subscription resumed without {@code since} has its events on their way: none may be dropped. */
-    private static boolean seam(Command.Since since, boolean already) {
+    private static boolean seam(History.Position since, boolean already) {
         return since != null || !already;
     }
 
     /** Reads what a subscribe of {@code topic} answers: its position, or the events after {@code since}. */
-    public static CompletionStage<History.Recovery> read(History history, Topic topic, Command.Since since) {
+    public static CompletionStage<History.Recovery> read(History history, Topic topic, History.Position since) {
         return since == null
                 ? history.position(topic.name()).thenApply(p -> new History.Recovery(false, p, List.of()))
-                : history.recover(topic.name(), new History.Position(since.epoch(), since.offset()));
+                : history.recover(topic.name(), since);
     }
 
     /**
      * Answers a confirmed subscribe of {@code topic} on {@code c}; {@code renderer} renders the replayed events as
      * live ones are; {@code already} when the connection was subscribed before this subscribe. The history may
-     * answer later (Redis): live events of the topic are held meanwhile. When it cannot answer, {@code failed} runs
-     * (held events are let go) and the caller tells the client.
+     * answer later (Redis): live events of the topic are held meanwhile. When it cannot answer, the subscribe is
+     * undone as one the broker could not confirm (held events let go, a new subscription left) and {@code failed}
+     * tells the client in the dialect's words.
      */
-    public static void subscribed(History history, Connection<?> c, Topic topic, Command.Since since, boolean already,
+    public static void subscribed(History history, Connection<?> c, Topic topic, History.Position since, boolean already,
                                   FrameRenderer renderer, Frames frames, Runnable failed) {
         hold(c, topic, since, already);
         read(history, topic, since).whenComplete((r, failure) -> c.execute(() -> {
@@ -71,6 +72,9 @@ public final class Resumption {
             }
             if (failure != null) {
                 c.dropHeld(topic);
+                if (!already) {
+                    c.unsubscribe(topic);
+                }
                 readFailed(topic, failure);
                 failed.run();
                 return;
@@ -92,20 +96,20 @@ public final class Resumption {
     }
 
     /** Whether the answer to a subscribe with {@code since} is a recovery. */
-    public static boolean recovered(Command.Since since, History.Recovery r) {
+    public static boolean recovered(History.Position since, History.Recovery r) {
         return since != null && r.recovered();
     }
 
     /** The position a {@code subscribed} names: the client's own when recovered, else the topic's. */
-    public static History.Position answered(Command.Since since, History.Recovery r) {
-        return recovered(since, r) ? new History.Position(since.epoch(), since.offset()) : r.position();
+    public static History.Position answered(History.Position since, History.Recovery r) {
+        return recovered(since, r) ? since : r.position();
     }
 
     /**
      * After the {@code subscribed} frame: the missed events when recovered, else a {@code force_sync} when the
      * subscribe had a {@code since}; then the held live events past the seam.
      */
-    public static void replay(Connection<?> c, Topic topic, Command.Since since, boolean already, History.Recovery r,
+    public static void replay(Connection<?> c, Topic topic, History.Position since, boolean already, History.Recovery r,
                               FrameRenderer renderer, Function<History.Position, ByteBuf> forceSync) {
         History.Position now = r.position();
         if (recovered(since, r)) {

@@ -28,8 +28,8 @@ final class Seams {
     }
 
     private static final class Seam {
-        /** Offsets and frames held while the history is read; null once released. */
-        ArrayList<Object> held = new ArrayList<>();
+        /** Events held while the history is read; null once released. */
+        ArrayList<Held> held = new ArrayList<>();
         boolean overflowed;
         /** The last offset let go by an overflow. */
         long lost;
@@ -91,14 +91,13 @@ final class Seams {
      * {@code force_sync} ({@link #release} reports a loss). False when no resume of it is reading.
      */
     boolean resyncWhileHolding(String topic) {
-        Seam s = byTopic.get(topic);
-        if (s == null || s.held == null) {
+        if (!holding(topic)) {
             return false;
         }
+        Seam s = byTopic.get(topic);
         s.overflowed = true;
-        for (Object h : s.held) {
-            Held held = (Held) h;
-            s.lost = Math.max(s.lost, held.offset());
+        for (Held h : s.held) {
+            s.lost = Math.max(s.lost, h.offset());
         }
         releaseHeld(s);
         return true;
@@ -116,14 +115,13 @@ final class Seams {
             byTopic.put(topic, s);
         }
         long lost = s.overflowed ? s.lost : -1;
-        ArrayList<Object> held = s.held;
+        ArrayList<Held> held = s.held;
         s.held = null;
         s.overflowed = false;
         s.upTo = Math.max(upTo, lost);
         s.epoch = epoch;
         if (held != null) {
-            for (Object h : held) {
-                Held e = (Held) h;
+            for (Held e : held) {
                 boolean otherEpoch = e.epoch() != null && epoch != null && !e.epoch().equals(epoch);
                 if (!otherEpoch && e.offset() <= upTo) {
                     e.frame().release(); // in the replay, or before the position the client resumed from
@@ -160,8 +158,8 @@ final class Seams {
 
     private static void releaseHeld(Seam s) {
         if (s.held != null) {
-            for (Object h : s.held) {
-                ((Held) h).frame().release();
+            for (Held h : s.held) {
+                h.frame().release();
             }
             s.held.clear();
         }

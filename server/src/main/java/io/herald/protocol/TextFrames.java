@@ -75,6 +75,14 @@ public final class TextFrames {
         }
     }
 
+    /** §11: {@code "epoch": e, "offset": n} of a position; nothing when {@code p} is null (no position known). */
+    public static void positionFields(JsonGenerator g, io.herald.broker.history.History.Position p) throws IOException {
+        if (p != null) {
+            g.writeStringField("epoch", p.epoch());
+            g.writeNumberField("offset", p.offset());
+        }
+    }
+
     /** A frame around ready-made UTF-8 payload bytes. */
     public static ByteBuf text(ByteBufAllocator alloc, byte[] utf8) {
         ByteBuf buf = alloc.ioBuffer(MAX_HEADER + utf8.length);

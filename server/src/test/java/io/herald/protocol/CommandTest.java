@@ -132,19 +132,25 @@ class CommandTest {
     @Test
     void sinceIsOnePositionOrPositionsKeyedByShare() throws Exception {
         Command one = parse("{\"action\":\"subscribe\",\"since\":{\"epoch\":\"e\",\"offset\":4}}");
-        org.junit.jupiter.api.Assertions.assertEquals(new Command.Since("e", 4), one.since());
+        org.junit.jupiter.api.Assertions.assertEquals(new io.herald.broker.history.History.Position("e", 4), one.since());
         Command keyed = parse("{\"type\":\"subscribe\",\"since\":{\"s1\":{\"epoch\":\"a\",\"offset\":1},"
                 + "\"s2\":{\"epoch\":\"b\",\"offset\":0}}}");
         org.junit.jupiter.api.Assertions.assertNull(keyed.since());
-        org.junit.jupiter.api.Assertions.assertEquals(java.util.Map.of("s1", new Command.Since("a", 1),
-                "s2", new Command.Since("b", 0)), keyed.sinceByKey());
+        org.junit.jupiter.api.Assertions.assertEquals(java.util.Map.of("s1", new io.herald.broker.history.History.Position("a", 1),
+                "s2", new io.herald.broker.history.History.Position("b", 0)), keyed.sinceByKey());
         org.junit.jupiter.api.Assertions.assertThrows(Command.Malformed.class,
                 () -> parse("{\"type\":\"subscribe\",\"since\":{\"s1\":{\"epoch\":\"a\"}}}"));
         org.junit.jupiter.api.Assertions.assertThrows(Command.Malformed.class,
                 () -> parse("{\"type\":\"subscribe\",\"since\":{\"epoch\":\"a\",\"s1\":{\"epoch\":\"a\",\"offset\":1}}}"),
                 "half a position is not a position");
         Command named = parse("{\"type\":\"subscribe\",\"since\":{\"epoch\":{\"epoch\":\"a\",\"offset\":3}}}");
-        org.junit.jupiter.api.Assertions.assertEquals(java.util.Map.of("epoch", new Command.Since("a", 3)), named.sinceByKey(),
+        org.junit.jupiter.api.Assertions.assertEquals(java.util.Map.of("epoch", new io.herald.broker.history.History.Position("a", 3)), named.sinceByKey(),
                 "a share may be named epoch: its value is an object");
+        StringBuilder many = new StringBuilder("{\"type\":\"subscribe\",\"since\":{");
+        for (int i = 0; i <= Command.MAX_SINCE_KEYS; i++) {
+            many.append(i == 0 ? "" : ",").append("\"s").append(i).append("\":{\"epoch\":\"e\",\"offset\":1}");
+        }
+        org.junit.jupiter.api.Assertions.assertThrows(Command.Malformed.class, () -> parse(many.append("}}").toString()),
+                "a since naming more shares than any token holds is refused, not kept");
     }
 }

@@ -23,7 +23,7 @@ public final class LocalBroker implements Broker {
         this(null);
     }
 
-    /** With §11 positions for {@code share:} and {@code channel:} topics kept in {@code history}; null for none. */
+    /** With §11 positions kept in {@code history} for every topic that has them ({@link Envelope#positioned}); null for none. */
     public LocalBroker(InMemoryHistory history) {
         this.history = history;
     }

@@ -291,9 +291,9 @@ public final class RedisBroker implements Broker {
             return;
         }
         Envelope e;
-        Object[] position = RedisHistory.positionOf(body); // §11: written by herald_publish
+        RedisHistory.Positioned position = RedisHistory.positionOf(body); // §11: written by herald_publish
         try {
-            e = position == null ? parser.parseOne(body) : envelopeAfter(body, (Integer) position[1]);
+            e = position == null ? parser.parseOne(body) : envelopeAfter(body, position.envelopeAt());
         } catch (EnvelopeException ex) {
             reject(channelName, ex.getMessage());
             return;
@@ -306,8 +306,7 @@ public final class RedisBroker implements Broker {
         }
         if (history != null && Envelope.positioned(e.topic())) {
             if (position != null) {
-                io.herald.broker.history.History.Position p = (io.herald.broker.history.History.Position) position[0];
-                history.received(e.topic().name(), e.at(p.epoch(), p.offset()), l);
+                history.received(e.topic().name(), e.at(position.position().epoch(), position.position().offset()), l);
                 return;
             }
             history.receivedUnpositioned(e.topic().name()); // §11: after an outage, such a topic resyncs

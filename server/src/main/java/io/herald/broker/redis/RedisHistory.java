@@ -45,6 +45,11 @@ final class RedisHistory implements History {
     /** Messages held per topic while its missed events are read; past it the topic resyncs instead. */
     static final int MAX_HELD = 10_000;
     private static final byte[] POSITIONED = "{\"offset\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EPOCH_FIELD = ",\"epoch\":\"".getBytes(StandardCharsets.US_ASCII);
+
+    /** A message's position and the index where its envelope's fields go on. */
+    record Positioned(Position position, int envelopeAt) {
+    }
 
     private final String prefix;
     private final long ttlMillis;
@@ -234,7 +239,7 @@ final class RedisHistory implements History {
      * A message that begins with its position ({@code {"offset":n,"epoch":"e",…}}): returns the position and where
      * the envelope starts, or null for a message without one (a backend's own {@code PUBLISH}).
      */
-    static Object[] positionOf(byte[] body) {
+    static Positioned positionOf(byte[] body) {
         if (body.length < POSITIONED.length + 12) {
             return null;
         }
@@ -250,11 +255,10 @@ final class RedisHistory implements History {
             offset = offset * 10 + (body[i++] - '0');
             digits++;
         }
-        byte[] epochField = ",\"epoch\":\"".getBytes(StandardCharsets.US_ASCII);
-        if (digits == 0 || i + epochField.length >= body.length) {
+        if (digits == 0 || i + EPOCH_FIELD.length >= body.length) {
             return null;
         }
-        for (byte b : epochField) {
+        for (byte b : EPOCH_FIELD) {
             if (body[i++] != b) {
                 return null;
             }
@@ -267,7 +271,7 @@ final class RedisHistory implements History {
             return null;
         }
         String epoch = new String(body, start, i - start, StandardCharsets.US_ASCII);
-        return new Object[] {new Position(epoch, offset), i + 2}; // the envelope goes on after the comma
+        return new Positioned(new Position(epoch, offset), i + 2); // the envelope goes on after the comma
     }
 
     /**
@@ -390,11 +394,7 @@ final class RedisHistory implements History {
                     }
                 }
                 for (Envelope e : held) {
-                    Position seen = s.seen;
-                    if (seen == null || !seen.epoch().equals(e.epoch()) || e.offset() > seen.offset()) {
-                        s.seen = new Position(e.epoch(), e.offset());
-                        listener.onPublication(e);
-                    } // else delivered by the catch-up
+                    deliverNext(s, e, listener); // unless the catch-up delivered it
                 }
             }
         });
@@ -405,10 +405,5 @@ final class RedisHistory implements History {
             s.seen = new Position(e.epoch(), e.offset());
             listener.onPublication(e);
         }
-    }
-
-    /** Topics this instance keeps a position for (tests, stats). */
-    int listened() {
-        return topics.size();
     }
 }

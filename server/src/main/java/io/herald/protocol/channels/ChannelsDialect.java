@@ -102,7 +102,7 @@ public final class ChannelsDialect implements Dialect<Void> {
         }
     }
 
-    private void subscribe(Connection<Void> c, String id, String channel, Command.Since since) {
+    private void subscribe(Connection<Void> c, String id, String channel, History.Position since) {
         if (channel == null) {
             error(c, id, "invalid_request", "missing data.channel");
             return;
@@ -140,8 +140,7 @@ public final class ChannelsDialect implements Dialect<Void> {
                     public ByteBuf subscribed(History.Position p, Boolean recovered) {
                         return frame(c.alloc(), "subscribed", id, g -> {
                             g.writeStringField("channel", channel);
-                            g.writeStringField("epoch", p.epoch());
-                            g.writeNumberField("offset", p.offset());
+                            TextFrames.positionFields(g, p);
                             if (recovered != null) {
                                 g.writeBooleanField("recovered", recovered);
                             }
@@ -152,12 +151,7 @@ public final class ChannelsDialect implements Dialect<Void> {
                     public ByteBuf forceSync(History.Position p) {
                         return forceSyncAt(c.alloc(), topic, p);
                     }
-                }, () -> {
-                    if (!already) {
-                        c.unsubscribe(topic); // the history could not answer: as if the subscribe failed
-                    }
-                    error(c, id, "subscription_failed", "subscription could not be confirmed, retry");
-                });
+                }, () -> error(c, id, "subscription_failed", "subscription could not be confirmed, retry"));
             }
         }));
     }
@@ -274,10 +268,7 @@ public final class ChannelsDialect implements Dialect<Void> {
             g.writeStartObject();
             g.writeStringField("type", "force_sync");
             g.writeStringField("channel", topic.id());
-            if (p != null) {
-                g.writeStringField("epoch", p.epoch());
-                g.writeNumberField("offset", p.offset());
-            }
+            TextFrames.positionFields(g, p);
             g.writeEndObject();
         });
     }

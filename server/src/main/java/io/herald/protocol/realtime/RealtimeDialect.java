@@ -95,7 +95,7 @@ public final class RealtimeDialect implements Dialect<Void> {
         }
     }
 
-    private void subscribe(Connection<Void> c, String shareId, Command.Since since) {
+    private void subscribe(Connection<Void> c, String shareId, History.Position since) {
         ByteBufAllocator alloc = c.alloc();
         if (shareId == null) {
             c.send(Replies.error(alloc, "invalid_request", null, null, "missing share_id"));
@@ -122,20 +122,15 @@ public final class RealtimeDialect implements Dialect<Void> {
                 if (history == null) {
                     c.send(shareReply(c.alloc(), "subscribed", shareId));
                 } else {
-                    subscribedAt(c, topic, since, already, () -> {
-                        if (!already) {
-                            c.unsubscribe(topic); // the history could not answer: as if the subscribe failed
-                        }
-                        c.send(Replies.error(c.alloc(), "internal_error", "share_id", shareId,
-                                "subscription failed, retry"));
-                    });
+                    subscribedAt(c, topic, since, already, () -> c.send(Replies.error(c.alloc(), "internal_error",
+                            "share_id", shareId, "subscription failed, retry")));
                 }
             }
         }));
     }
 
     /** §11: {@code subscribed} with the share's position, the missed events or a {@code force_sync} (see {@link Resumption}). */
-    private void subscribedAt(Connection<Void> c, Topic topic, Command.Since since, boolean already, Runnable failed) {
+    private void subscribedAt(Connection<Void> c, Topic topic, History.Position since, boolean already, Runnable failed) {
         Resumption.subscribed(history, c, topic, since, already, this, new Resumption.Frames() {
             @Override
             public ByteBuf subscribed(History.Position p, Boolean recovered) {
@@ -143,8 +138,7 @@ public final class RealtimeDialect implements Dialect<Void> {
                     g.writeStartObject();
                     g.writeStringField("type", "subscribed");
                     g.writeStringField("share_id", topic.id());
-                    g.writeStringField("epoch", p.epoch());
-                    g.writeNumberField("offset", p.offset());
+                    TextFrames.positionFields(g, p);
                     if (recovered != null) {
                         g.writeBooleanField("recovered", recovered);
                     }
@@ -164,10 +158,7 @@ public final class RealtimeDialect implements Dialect<Void> {
             g.writeStartObject();
             g.writeStringField("type", SyncDialect.FORCE_SYNC);
             g.writeStringField("share_id", shareId);
-            if (p != null) { // null: the instance knows no position yet (Redis history, nothing seen)
-                g.writeStringField("epoch", p.epoch());
-                g.writeNumberField("offset", p.offset());
-            }
+            TextFrames.positionFields(g, p); // none without history, or before the instance knows one
             g.writeEndObject();
         });
     }
@@ -204,8 +195,7 @@ public final class RealtimeDialect implements Dialect<Void> {
             return null;
         }
         // §11: with history, the position from which delivery goes on
-        return history == null ? shareReply(alloc, SyncDialect.FORCE_SYNC, topic.id())
-                : forceSyncAt(alloc, topic.id(), history.latest(topic.name()));
+        return forceSyncAt(alloc, topic.id(), history == null ? null : history.latest(topic.name()));
     }
 
     @Override

@@ -30,19 +30,14 @@ final class SioRecovery {
     final String pid;
     private final String tag;
     private final String[] topics;
-    private final String[] epochs;
-    private final long[] offsets;
+    /** Where the client stands in each of {@link #topics}. */
+    private final History.Position[] at;
 
     SioRecovery(String pid, String[] topics, History.Position[] at) {
         this.pid = pid;
         this.tag = pid.substring(0, TAG);
         this.topics = topics.clone();
-        this.epochs = new String[topics.length];
-        this.offsets = new long[topics.length];
-        for (int i = 0; i < topics.length; i++) {
-            epochs[i] = at[i].epoch();
-            offsets[i] = at[i].offset();
-        }
+        this.at = at.clone();
     }
 
     /** A new pid for a session whose topics stand at {@code at}. */
@@ -89,25 +84,15 @@ final class SioRecovery {
     String advance(String topic, String epoch, long offset) {
         for (int i = 0; i < topics.length; i++) {
             if (topics[i].equals(topic)) {
-                if (epoch != null) {
-                    epochs[i] = epoch;
-                }
-                offsets[i] = offset;
-                return tag + "~" + vector();
+                at[i] = new History.Position(epoch != null ? epoch : at[i].epoch(), offset);
+                return tag + "~" + vector(at);
             }
         }
         return null;
     }
 
     String vector() {
-        StringBuilder b = new StringBuilder(topics.length * 24);
-        for (int i = 0; i < topics.length; i++) {
-            if (i > 0) {
-                b.append('~');
-            }
-            b.append(epochs[i]).append('.').append(offsets[i]);
-        }
-        return b.toString();
+        return vector(at);
     }
 
     private static String vector(History.Position[] at) {

@@ -4,12 +4,14 @@ import io.herald.auth.BearerTokens;
 import io.herald.auth.InvalidTokenException;
 import io.herald.auth.Principal;
 import io.herald.auth.TokenVerifier;
+import io.herald.broker.history.History;
 import io.herald.hub.Envelope;
 import io.herald.hub.Topic;
 import io.herald.api.HttpEndpoint;
 import io.herald.protocol.Connection;
 import io.herald.protocol.Outbound;
 import io.herald.protocol.Refusal;
+import io.herald.protocol.Resumption;
 import io.herald.protocol.Transport;
 import io.herald.protocol.ConnectionCore;
 import io.herald.protocol.Dialect;
@@ -76,12 +78,12 @@ public final class SocketIoDialect implements Dialect<SioState> {
     }
 
     /** §11 history for connection state recovery; null: none. Set once at start. */
-    private volatile io.herald.broker.history.History history;
+    private volatile History history;
     /** §11 {@code HERALD_SOCKETIO_RECOVERY}: recovery for every client, not only those that ask. */
     private volatile boolean recoveryForAll;
 
     /** Turns on §11 connection state recovery over {@code history} (null: off), for all clients or those that ask. */
-    public void useRecovery(io.herald.broker.history.History history, boolean forAll) {
+    public void useRecovery(History history, boolean forAll) {
         this.history = history;
         this.recoveryForAll = forAll;
     }
@@ -501,7 +503,7 @@ public final class SocketIoDialect implements Dialect<SioState> {
             c.refresh(principal, verifier.deadline(principal).toEpochMilli());
             s.subject = principal.subject();
         }
-        io.herald.broker.history.History h = history;
+        History h = history;
         SioPacket.Auth auth = p.auth() != null ? p.auth() : new SioPacket.Auth(null, false, null, null);
         if (h != null && (recoveryForAll || auth.recover()) && s.recovery == null && s.namespaces.isEmpty()) {
             recoverable(c, s, ns, h, principal, auth);
@@ -522,10 +524,10 @@ public final class SocketIoDialect implements Dialect<SioState> {
      * once, when the history still holds them all; otherwise a new {@code pid} and {@code 42["force_sync"]}. Live
      * events are held while the history is read, as for a subscribe with {@code since}.
      */
-    private void recoverable(Connection<SioState> c, SioState s, String ns, io.herald.broker.history.History h,
+    private void recoverable(Connection<SioState> c, SioState s, String ns, History h,
                              Principal principal, SioPacket.Auth auth) {
         List<Topic> topics = sessionTopics(principal);
-        io.herald.broker.history.History.Position[] from =
+        History.Position[] from =
                 auth.pid() == null ? null : SioRecovery.resumeFrom(auth.pid(), auth.offset(), topics.size());
         List<CompletableFuture<Void>> subscribed = new java.util.ArrayList<>(topics.size());
         for (Topic t : topics) {
@@ -541,12 +543,9 @@ public final class SocketIoDialect implements Dialect<SioState> {
                 c.close(Disconnect.TRY_AGAIN_LATER); // §10, as a connect without recovery
                 return;
             }
-            List<CompletableFuture<io.herald.broker.history.History.Recovery>> reads = new java.util.ArrayList<>();
+            List<CompletableFuture<History.Recovery>> reads = new java.util.ArrayList<>();
             for (int i = 0; i < topics.size(); i++) {
-                String name = topics.get(i).name();
-                reads.add((from == null
-                        ? h.position(name).thenApply(pos -> new io.herald.broker.history.History.Recovery(false, pos, List.of()))
-                        : h.recover(name, from[i])).toCompletableFuture());
+                reads.add(Resumption.read(h, topics.get(i), from == null ? null : from[i]).toCompletableFuture());
             }
             CompletableFuture.allOf(reads.toArray(new CompletableFuture[0])).whenComplete((done, readFailure) ->
                     c.execute(() -> recovered(c, s, ns, topics, from, auth.pid(), reads, readFailure)));
@@ -554,8 +553,8 @@ public final class SocketIoDialect implements Dialect<SioState> {
     }
 
     private void recovered(Connection<SioState> c, SioState s, String ns, List<Topic> topics,
-                           io.herald.broker.history.History.Position[] from, String pid,
-                           List<CompletableFuture<io.herald.broker.history.History.Recovery>> reads, Throwable failure) {
+                           History.Position[] from, String pid,
+                           List<CompletableFuture<History.Recovery>> reads, Throwable failure) {
         if (c.isClosing()) {
             return;
         }
@@ -566,10 +565,10 @@ public final class SocketIoDialect implements Dialect<SioState> {
         }
         int n = topics.size();
         boolean all = from != null;
-        for (CompletableFuture<io.herald.broker.history.History.Recovery> r : reads) {
+        for (CompletableFuture<History.Recovery> r : reads) {
             all &= r.join().recovered();
         }
-        io.herald.broker.history.History.Position[] at = new io.herald.broker.history.History.Position[n];
+        History.Position[] at = new History.Position[n];
         String[] names = new String[n];
         for (int i = 0; i < n; i++) {
             at[i] = all ? from[i] : reads.get(i).join().position();
@@ -581,7 +580,7 @@ public final class SocketIoDialect implements Dialect<SioState> {
         c.sendText("40" + prefix(ns) + "{\"sid\":\"" + newId() + "\",\"pid\":\"" + sessionPid + "\"}");
         if (all) {
             for (int i = 0; i < n; i++) {
-                for (io.herald.broker.history.History.Entry missed : reads.get(i).join().events()) {
+                for (History.Entry missed : reads.get(i).join().events()) {
                     ByteBuf frame = render(missed.envelope(), c.alloc());
                     if (frame != null) {
                         c.replay(topics.get(i), missed.offset(), missed.envelope().epoch(), frame);
@@ -593,7 +592,7 @@ public final class SocketIoDialect implements Dialect<SioState> {
         }
         boolean lost = false;
         for (int i = 0; i < n; i++) {
-            io.herald.broker.history.History.Position now = reads.get(i).join().position();
+            History.Position now = reads.get(i).join().position();
             lost |= c.releaseAt(topics.get(i), now.epoch(), now.offset()) >= 0;
         }
         if (lost) {

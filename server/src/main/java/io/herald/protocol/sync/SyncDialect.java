@@ -92,17 +92,18 @@ public final class SyncDialect implements Dialect<Void> {
      * (§11) the answer names each share's position, resumes the shares of {@code since} the history covers and sends
      * {@code force_sync} for the others.
      */
-    private void subscribe(Connection<Void> c, Map<String, Command.Since> since) {
+    private void subscribe(Connection<Void> c, Map<String, History.Position> since) {
         List<Topic> shares = new ArrayList<>();
         List<CompletableFuture<Void>> pending = new ArrayList<>();
         List<Boolean> already = new ArrayList<>();
         for (String share : c.principal().shares()) {
             if (Topic.isValidId(share)) {
                 Topic topic = Topic.share(share);
+                boolean was = c.isSubscribed(topic);
                 shares.add(topic);
-                already.add(c.isSubscribed(topic));
+                already.add(was);
                 if (history != null) {
-                    Resumption.hold(c, topic, since.get(share), c.isSubscribed(topic));
+                    Resumption.hold(c, topic, since.get(share), was);
                 }
                 pending.add(c.subscribeOrClose(topic).toCompletableFuture());
             }
@@ -127,7 +128,7 @@ public final class SyncDialect implements Dialect<Void> {
     }
 
     /** §11: one {@code subscribed} for every share, then each share's replay or {@code force_sync}. */
-    private void answer(Connection<Void> c, List<Topic> shares, List<Boolean> already, Map<String, Command.Since> since,
+    private void answer(Connection<Void> c, List<Topic> shares, List<Boolean> already, Map<String, History.Position> since,
                         List<CompletableFuture<History.Recovery>> reads, Throwable failure) {
         if (failure != null) {
             shares.forEach(c::dropHeld);
@@ -139,7 +140,7 @@ public final class SyncDialect implements Dialect<Void> {
         for (int i = 0; i < shares.size(); i++) {
             String share = shares.get(i).id();
             History.Recovery r = reads.get(i).join();
-            Command.Since s = since.get(share);
+            History.Position s = since.get(share);
             positions.put(share, Resumption.answered(s, r));
             if (Resumption.recovered(s, r)) {
                 recovered.add(share);
@@ -152,7 +153,7 @@ public final class SyncDialect implements Dialect<Void> {
                 continue;
             }
             Resumption.replay(c, share, since.get(share.id()), already.get(i), reads.get(i).join(), this,
-                    p -> forceSyncAt(c.alloc(), share.id(), p));
+                    p -> forceSync(c.alloc(), share.id(), p));
         }
     }
 
@@ -170,8 +171,7 @@ public final class SyncDialect implements Dialect<Void> {
                 g.writeObjectFieldStart("positions");
                 for (Map.Entry<String, History.Position> p : positions.entrySet()) {
                     g.writeObjectFieldStart(p.getKey());
-                    g.writeStringField("epoch", p.getValue().epoch());
-                    g.writeNumberField("offset", p.getValue().offset());
+                    TextFrames.positionFields(g, p.getValue());
                     g.writeEndObject();
                 }
                 g.writeEndObject();
@@ -182,22 +182,6 @@ public final class SyncDialect implements Dialect<Void> {
                     g.writeString(s);
                 }
                 g.writeEndArray();
-            }
-            g.writeEndObject();
-        });
-    }
-
-    /** §11: a share's {@code force_sync} with the position from which delivery goes on (none when unknown). */
-    private static ByteBuf forceSyncAt(ByteBufAllocator alloc, String shareId, History.Position p) {
-        return TextFrames.json(alloc, g -> {
-            g.writeStartObject();
-            g.writeFieldName(EVENT_TYPE);
-            g.writeString(FORCE_SYNC);
-            g.writeFieldName(SHARE_ID);
-            g.writeString(shareId);
-            if (p != null) {
-                g.writeStringField("epoch", p.epoch());
-                g.writeNumberField("offset", p.offset());
             }
             g.writeEndObject();
         });
@@ -251,13 +235,18 @@ public final class SyncDialect implements Dialect<Void> {
     @Override
     public ByteBuf forceSync(Topic topic, ByteBufAllocator alloc) {
         if (topic.kind() == Topic.Kind.SHARE) {
-            return history == null ? forceSync(alloc, topic.id()) : forceSyncAt(alloc, topic.id(), history.latest(topic.name()));
+            return forceSync(alloc, topic.id(), history == null ? null : history.latest(topic.name()));
         }
         return topic.kind() == Topic.Kind.DEVICE ? forceSync(alloc, null) : null;
     }
 
     /** {@code {"event_type":"force_sync","share_id":"s"}}; without a share it asks for a full sync. */
     public static ByteBuf forceSync(ByteBufAllocator alloc, String shareId) {
+        return forceSync(alloc, shareId, null);
+    }
+
+    /** With history (§11), the share's position from which delivery goes on; none when {@code p} is null. */
+    private static ByteBuf forceSync(ByteBufAllocator alloc, String shareId, History.Position p) {
         return TextFrames.json(alloc, g -> {
             g.writeStartObject();
             g.writeFieldName(EVENT_TYPE);
@@ -266,6 +255,7 @@ public final class SyncDialect implements Dialect<Void> {
                 g.writeFieldName(SHARE_ID);
                 g.writeString(shareId);
             }
+            TextFrames.positionFields(g, p);
             g.writeEndObject();
         });
     }

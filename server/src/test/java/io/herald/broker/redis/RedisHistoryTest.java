@@ -37,16 +37,16 @@ class RedisHistoryTest {
     };
     final RedisHistory history = new RedisHistory("herald:", 10, Duration.ofMinutes(1), false, () -> null);
 
-    static Object[] position(String body) {
+    static RedisHistory.Positioned position(String body) {
         return RedisHistory.positionOf(body.getBytes(StandardCharsets.UTF_8));
     }
 
     @Test
     void aPositionedMessageBeginsWithOffsetAndEpoch() {
         String body = "{\"offset\":42,\"epoch\":\"6b0f12b116d95\",\"topic\":\"share:s1\",\"event_type\":\"x\"}";
-        Object[] p = position(body);
-        assertEquals(new History.Position("6b0f12b116d95", 42), p[0]);
-        assertEquals("\"topic\"", body.substring((Integer) p[1], (Integer) p[1] + 7), "the envelope goes on there");
+        RedisHistory.Positioned p = position(body);
+        assertEquals(new History.Position("6b0f12b116d95", 42), p.position());
+        assertEquals("\"topic\"", body.substring(p.envelopeAt(), p.envelopeAt() + 7), "the envelope goes on there");
     }
 
     @Test
