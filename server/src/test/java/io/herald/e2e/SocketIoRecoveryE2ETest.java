@@ -149,6 +149,33 @@ class SocketIoRecoveryE2ETest {
         }
     }
 
+    /** A client that presents another user's pid and offset resumes nothing of theirs: its topics are its token's. */
+    @Test
+    void anotherUsersPidRecoversNothingOfTheirs() throws Exception {
+        try (TestServer s = local(false)) {
+            String pid;
+            String offset;
+            try (WsTestClient alice = WsTestClient.connect(s.ws("/socket.io/?EIO=4&transport=websocket"))) {
+                alice.next();
+                alice.send("40{\"token\":\"" + s.userToken("alice") + "\",\"recover\":true}");
+                pid = new com.fasterxml.jackson.databind.ObjectMapper().readTree(alice.next().substring(2)).get("pid").asText();
+                publish(s, "user:alice", 1);
+                String event = alice.next();
+                offset = event.substring(event.lastIndexOf(",\"") + 2, event.length() - 2);
+            }
+            publish(s, "user:alice", 2); // alice's, while she is away
+            try (WsTestClient mallory = WsTestClient.connect(s.ws("/socket.io/?EIO=4&transport=websocket"))) {
+                mallory.next();
+                mallory.send("40{\"token\":\"" + s.userToken("mallory") + "\",\"recover\":true,\"pid\":\"" + pid
+                        + "\",\"offset\":\"" + offset + "\"}");
+                JsonNode connect = new com.fasterxml.jackson.databind.ObjectMapper().readTree(mallory.next().substring(2));
+                assertNotEquals(pid, connect.get("pid").asText(), "not alice's session: a new pid");
+                assertEquals("42[\"force_sync\"]", mallory.next());
+                assertEquals(null, mallory.poll(Duration.ofMillis(300)), "none of alice's events");
+            }
+        }
+    }
+
     @Test
     void aSessionRecoversOnAnotherInstanceThroughRedis() throws Exception {
         try (RedisServer redis = RedisServer.start();
