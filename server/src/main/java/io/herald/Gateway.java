@@ -4,6 +4,8 @@ import io.herald.api.HealthApi;
 import io.herald.api.MetricsApi;
 import io.herald.api.PublishApi;
 import io.herald.api.StatsApi;
+import io.herald.auth.AuthProxy;
+import io.herald.auth.Authenticator;
 import io.herald.auth.TokenVerifier;
 import io.herald.broker.Broker;
 import io.herald.broker.local.LocalBroker;
@@ -73,25 +75,32 @@ public final class Gateway implements AutoCloseable {
     private final Hub hub;
     private final Connections connections;
     private final ServerTransport transport;
+    /** §12, or null without {@code HERALD_AUTH_PROXY}. */
+    private final AuthProxy authProxy;
     private final InetSocketAddress address;
     private boolean closed;
 
-    private Gateway(HeraldConfig config, Clock clock) {
+    private Gateway(HeraldConfig config, Clock clock, boolean keyConfigured) {
         if (config.developmentMode()) {
             throw new ConfigException(ConfigKey.JWT_SECRET.envName() + ": a key is required (main() makes one in development mode)");
         }
         this.config = config;
         TokenVerifier verifier = TokenVerifier.from(config, clock);
+        this.transport = new ServerTransport(Math.max(1, Runtime.getRuntime().availableProcessors()));
+        // §12: credentials that are not JWSs go to the backend, from the event loops themselves
+        this.authProxy = config.authProxy() == null ? null : new AuthProxy(config.authProxy(),
+                config.authProxyTimeout(), config.authProxyCache(), clock, transport.workers(), transport.clientChannel());
+        Authenticator authenticator = new Authenticator(verifier, keyConfigured, authProxy, config.authProxyHeaders());
         SslContext tls = config.tlsCert() != null ? TlsContexts.server(config.tlsCert(), config.tlsKey()) : null;
         this.broker = createBroker(config);
 
         Map<Endpoint, Dialect> dialects = new EnumMap<>(Endpoint.class);
         dialects.put(Endpoint.SYNC, new SyncDialect(broker.history()));
         dialects.put(Endpoint.REALTIME, new RealtimeDialect(clock, broker.history()));
-        dialects.put(Endpoint.CHANNELS, new ChannelsDialect(verifier, clock, broker.history()));
+        dialects.put(Endpoint.CHANNELS, new ChannelsDialect(authenticator, clock, broker.history()));
         SocketIoSettings socketIo = config.socketIoConformance() ? SocketIoSettings.conformanceProfile() : SocketIoSettings.production();
         OriginPolicy origins = new OriginPolicy(config.allowedOrigins(), tls != null);
-        SocketIoDialect socketIoDialect = new SocketIoDialect(socketIo, verifier, origins);
+        SocketIoDialect socketIoDialect = new SocketIoDialect(socketIo, authenticator, origins, false);
         dialects.put(Endpoint.SOCKETIO, socketIoDialect);
         // The hub's renderer slots follow Endpoint order; an endpoint not served yet renders nothing.
         List<FrameRenderer> renderers = new ArrayList<>();
@@ -106,7 +115,7 @@ public final class Gateway implements AutoCloseable {
         // §11: connection state recovery over the broker's history, for clients that ask or (config) for all
         socketIoDialect.useRecovery(broker.history(), config.socketIoRecovery());
         // §7 conformance profile only: a bare Engine.IO echo server for the engine.io-protocol test suite
-        SocketIoDialect engineEcho = config.socketIoConformance() ? new SocketIoDialect(socketIo, verifier, origins, true) : null;
+        SocketIoDialect engineEcho = config.socketIoConformance() ? new SocketIoDialect(socketIo, authenticator, origins, true) : null;
         if (engineEcho != null) {
             engineEcho.useCore(core);
         }
@@ -134,7 +143,7 @@ public final class Gateway implements AutoCloseable {
             routes.dialect("/engine.io/", engineEcho, engineEcho.route(), engineEcho.pollingEndpoint())
                     .dialect("/engine.io", engineEcho, engineEcho.route(), engineEcho.pollingEndpoint());
         }
-        HttpRouter router = new HttpRouter(routes, verifier, core, origins, config.maxFrame());
+        HttpRouter router = new HttpRouter(routes, authenticator, core, origins, config.maxFrame());
 
         CompletableFuture<Void> ready = broker.start(new Broker.Listener() {
             @Override
@@ -164,12 +173,14 @@ public final class Gateway implements AutoCloseable {
             this.control = new RedisControlChannel(redis, config.redisPrefix());
             socketIoDialect.useControlChannel(control);
         }
-        this.transport = new ServerTransport(Math.max(1, Runtime.getRuntime().availableProcessors()));
         try {
             this.address = transport.bind(config.bind(), config.port(),
                     new HeraldChannelInitializer(routes, router, tls, requestTimeoutMillis(config)), BIND_TIMEOUT);
         } catch (RuntimeException e) {
             transport.shutdown(Duration.ofSeconds(1));
+            if (authProxy != null) {
+                authProxy.close();
+            }
             if (control != null) {
                 control.close();
             }
@@ -183,11 +194,19 @@ public final class Gateway implements AutoCloseable {
 
     /** Starts a gateway; throws {@link ConfigException} or {@link IllegalStateException} when it cannot. */
     public static Gateway start(HeraldConfig config) {
-        return new Gateway(config, Clock.systemUTC());
+        return new Gateway(config, Clock.systemUTC(), true);
     }
 
     public static Gateway start(HeraldConfig config, Clock clock) {
-        return new Gateway(config, clock);
+        return new Gateway(config, clock, true);
+    }
+
+    /**
+     * Development mode (§1): {@code config} carries a secret Herald made itself, so a JWS it does not verify may still
+     * be the backend's (§12: it goes to the auth proxy rather than being refused).
+     */
+    public static Gateway startWithGeneratedKey(HeraldConfig config) {
+        return new Gateway(config, Clock.systemUTC(), false);
     }
 
     /** §8.4 slowloris bound: a whole request within 10 s, or the idle timeout when that is shorter. */
@@ -263,6 +282,9 @@ public final class Gateway implements AutoCloseable {
         }
         if (control != null) {
             control.close();
+        }
+        if (authProxy != null) {
+            authProxy.close();
         }
         broker.close();
         transport.shutdown(Duration.ofSeconds(5));

@@ -65,7 +65,7 @@ public final class Herald {
             config = config.withJwtSecret(HexFormat.of().formatHex(secret));
             devTokens = developmentTokens(new TokenIssuer(config.jwtSecret()));
         }
-        Gateway gateway = Gateway.start(config);
+        Gateway gateway = devTokens != null ? Gateway.startWithGeneratedKey(config) : Gateway.start(config);
         if (devTokens != null) {
             log.warn("development mode: no HERALD_JWT_SECRET or HERALD_JWT_PUBLIC_KEY set; tokens are signed with a "
                     + "random secret that dies with this process. Never run like this in production.");

@@ -25,4 +25,10 @@ public interface HttpEndpoint {
                                                      io.netty.util.concurrent.EventExecutor loop) {
         return handle(request, alloc);
     }
+
+    /** The same, knowing the peer's IP address ({@code remoteAddr}, may be null), for endpoints that authenticate (§12). */
+    default CompletionStage<FullHttpResponse> handle(FullHttpRequest request, ByteBufAllocator alloc,
+                                                     io.netty.util.concurrent.EventExecutor loop, String remoteAddr) {
+        return handle(request, alloc, loop);
+    }
 }

@@ -10,7 +10,7 @@ import java.util.Set;
  * The verified claims of a token (PROTOCOL.md §2): who the connection or caller is and what it may read.
  *
  * @param subject  {@code sub}, the user id
- * @param expiresAt {@code exp}
+ * @param expiresAt {@code exp}, or the auth proxy's {@code expires_at}; null for a proxy answer without one (§12)
  * @param shares   {@code shares}: readable on the sync and realtime endpoints
  * @param devices  {@code devices}: registered devices (sync endpoint)
  * @param channels {@code channels}: exact names or prefixes ending in {@code *} (channels endpoint)

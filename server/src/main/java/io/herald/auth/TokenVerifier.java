@@ -60,6 +60,11 @@ public final class TokenVerifier {
         return p.expiresAt().plusMillis(leewayMillis);
     }
 
+    /** {@code HERALD_JWT_LEEWAY} in milliseconds. */
+    public long leewayMillis() {
+        return leewayMillis;
+    }
+
     public Principal verify(String token) throws InvalidTokenException {
         if (token == null || token.isEmpty()) {
             throw new InvalidTokenException("no token");

@@ -29,7 +29,12 @@ public enum ConfigKey {
     SOCKETIO_CONFORMANCE("false"),
     HISTORY_SIZE("100"),
     HISTORY_TTL("2m"),
-    SOCKETIO_RECOVERY("false");
+    SOCKETIO_RECOVERY("false"),
+    AUTH_PROXY(null),
+    AUTH_PROXY_HEADERS("authorization,cookie,x-immich-user-token,x-immich-session-token,x-api-key"),
+    AUTH_PROXY_TIMEOUT("2s"),
+    AUTH_PROXY_CACHE("30s"),
+    SOCKETIO_ADAPTER(null);
 
     private final String defaultValue;
     private final String envName;

@@ -117,7 +117,12 @@ public final class ConfigLoader {
                 parse(v, ConfigKey.SOCKETIO_CONFORMANCE, ConfigLoader::bool),
                 parse(v, ConfigKey.HISTORY_SIZE, Integer::parseInt),
                 parse(v, ConfigKey.HISTORY_TTL, Durations::parse),
-                parse(v, ConfigKey.SOCKETIO_RECOVERY, ConfigLoader::bool));
+                parse(v, ConfigKey.SOCKETIO_RECOVERY, ConfigLoader::bool),
+                parse(v, ConfigKey.AUTH_PROXY, java.net.URI::create),
+                parse(v, ConfigKey.AUTH_PROXY_HEADERS, ConfigLoader::commaList),
+                parse(v, ConfigKey.AUTH_PROXY_TIMEOUT, Durations::parse),
+                parse(v, ConfigKey.AUTH_PROXY_CACHE, Durations::parse),
+                v.get(ConfigKey.SOCKETIO_ADAPTER));
     }
 
     private static <T> T parse(Map<ConfigKey, String> v, ConfigKey key, Function<String, T> parser) {

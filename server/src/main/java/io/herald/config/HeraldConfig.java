@@ -34,7 +34,12 @@ public record HeraldConfig(
         boolean socketIoConformance,
         int historySize,
         Duration historyTtl,
-        boolean socketIoRecovery) {
+        boolean socketIoRecovery,
+        java.net.URI authProxy,
+        List<String> authProxyHeaders,
+        Duration authProxyTimeout,
+        Duration authProxyCache,
+        String socketIoAdapter) {
 
     /** §1: an HMAC secret shorter than this is refused (HS256 needs 256 bits). */
     public static final int MIN_SECRET_BYTES = 32;
@@ -74,6 +79,23 @@ public record HeraldConfig(
         require(historySize >= 0 && historySize <= 100_000, ConfigKey.HISTORY_SIZE, "must be 0 (off) to 100000");
         require(historyTtl != null && historyTtl.compareTo(Duration.ofSeconds(1)) >= 0
                 && historyTtl.compareTo(Duration.ofDays(1)) <= 0, ConfigKey.HISTORY_TTL, "must be between 1s and 1d");
+        if (authProxy != null) {
+            require(("http".equalsIgnoreCase(authProxy.getScheme()) || "https".equalsIgnoreCase(authProxy.getScheme()))
+                    && authProxy.getHost() != null, ConfigKey.AUTH_PROXY, "must be an http:// or https:// URL");
+        }
+        authProxyHeaders = authProxyHeaders == null ? List.of()
+                : authProxyHeaders.stream().map(h -> h.toLowerCase(java.util.Locale.ROOT)).distinct().toList();
+        require(authProxyTimeout != null && authProxyTimeout.compareTo(Duration.ofMillis(10)) >= 0
+                && authProxyTimeout.compareTo(Duration.ofMinutes(1)) <= 0, ConfigKey.AUTH_PROXY_TIMEOUT,
+                "must be between 10ms and 1m");
+        require(authProxyCache != null && !authProxyCache.isNegative() && authProxyCache.compareTo(Duration.ofDays(1)) <= 0,
+                ConfigKey.AUTH_PROXY_CACHE, "must be between 0s and 1d");
+        if (socketIoAdapter != null) {
+            require(!socketIoAdapter.isEmpty() && socketIoAdapter.length() <= 200
+                    && socketIoAdapter.chars().noneMatch(ch -> ch == '#' || ch < 0x21 || ch > 0x7e),
+                    ConfigKey.SOCKETIO_ADAPTER, "must be a key prefix such as socket.io (no '#', no spaces)");
+            require(!broker.equals("local"), ConfigKey.SOCKETIO_ADAPTER, "needs a Redis broker");
+        }
         require(!socketIoConformance || isLoopback(bind), ConfigKey.SOCKETIO_CONFORMANCE,
                 "the test profile runs only with a loopback HERALD_BIND (127.0.0.1, ::1 or localhost)");
     }
@@ -94,7 +116,8 @@ public record HeraldConfig(
     public HeraldConfig withJwtSecret(String secret) {
         return new HeraldConfig(bind, port, secret, jwtPublicKey, jwtIssuer, jwtAudience, jwtLeeway, broker,
                 redisPrefix, instanceId, sendBuffer, idleTimeout, maxFrame, allowedOrigins, tlsCert, tlsKey, drain,
-                maxConnections, socketIoConformance, historySize, historyTtl, socketIoRecovery);
+                maxConnections, socketIoConformance, historySize, historyTtl, socketIoRecovery, authProxy,
+                authProxyHeaders, authProxyTimeout, authProxyCache, socketIoAdapter);
     }
 
     public static Builder builder() {

@@ -216,6 +216,14 @@ public final class EnvelopeParser {
         return p.getText();
     }
 
+    /**
+     * The bytes of {@code p}'s current value in {@code body}, untouched and checked to be UTF-8 (for other readers of
+     * event-shaped JSON, such as the auth proxy's {@code events}, §12); {@code p} must read {@code body} from its start.
+     */
+    public static byte[] raw(JsonParser p, byte[] body) throws IOException, EnvelopeException {
+        return rawValue(p, body, "data");
+    }
+
     /** The bytes of the current value, untouched. Scalars are finished first so their end offset is exact. */
     private static byte[] rawValue(JsonParser p, byte[] body, String where) throws IOException, EnvelopeException {
         int from = (int) p.currentTokenLocation().getByteOffset();

@@ -2,6 +2,7 @@ package io.herald.protocol;
 
 import io.herald.auth.Principal;
 import io.herald.hub.Subscriber;
+import io.herald.hub.Envelope;
 import io.herald.hub.Topic;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -27,6 +28,9 @@ import java.util.concurrent.CompletionStage;
  * @param <S> the dialect's own per-connection state (see {@link Dialect#newState()})
  */
 public final class Connection<S> implements Subscriber, OutboundBound.SlowConsumer, Transport.Owner {
+    /** The topic a greeting is rendered as: a session's, which every dialect frames without naming it (§12). */
+    static final Topic GREETING = Topic.session("greeting");
+
     private final Dialect<S> dialect;
     private final S state;
     private final String pathParameter;
@@ -46,6 +50,14 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
     private boolean ended;
     private boolean admitted;
     private List<Runnable> onEnded;
+    /** §12: the auth proxy's events for this connection alone, until {@link #greet()} sends them; null when none. */
+    private List<io.herald.auth.Authentication.Greeting> greeting;
+    /** §12: what Socket.IO's CONNECT asks the auth proxy about (the upgrade's headers); null when not needed. */
+    private io.herald.auth.Credentials credentials;
+    /** §12: topics the control API added beyond the token ({@link #widen}); null while none. */
+    private Set<Topic> widened;
+    /** Epoch millis of {@link #open()}, for the control API's listing (§12). */
+    private long openedAtMillis;
     /** §11: seams between replays and live delivery ({@link Seams}); null while none. */
     private Seams seams;
 
@@ -117,6 +129,7 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
             return;
         }
         opened = true;
+        openedAtMillis = System.currentTimeMillis();
         core.stats().connectionOpened(dialect.endpoint(), subject());
         core.connections().add(this);
         dialect.onOpen(this);
@@ -279,6 +292,67 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
         }
         this.principal = next;
         this.deadlineMillis = deadlineMillis;
+    }
+
+    /** §12: the events the auth proxy gave for this connection, sent by {@link #greet()}. */
+    public void greetWith(List<io.herald.auth.Authentication.Greeting> events) {
+        this.greeting = events == null || events.isEmpty() ? null : events;
+    }
+
+    /**
+     * §12: sends the auth proxy's {@code events} to this connection alone, once, framed by the dialect
+     * ({@link Dialect#greeting}); a dialect calls it right after its {@code connected} (Socket.IO: CONNECT's answer).
+     */
+    public void greet() {
+        List<io.herald.auth.Authentication.Greeting> events = greeting;
+        greeting = null;
+        if (events == null) {
+            return;
+        }
+        for (io.herald.auth.Authentication.Greeting g : events) {
+            ByteBuf frame = dialect.greeting(new Envelope(GREETING, g.eventType(), g.data(), null, null),
+                    alloc());
+            if (frame != null) {
+                send(frame);
+            }
+        }
+    }
+
+    /** §12: the control API grants {@code topic} to this connection beyond its token (not to the token). */
+    public void widen(Topic topic) {
+        (widened == null ? widened = new java.util.HashSet<>(2) : widened).add(topic);
+    }
+
+    /** §12: takes back what {@link #widen} granted; true when it had. */
+    public boolean narrow(Topic topic) {
+        return widened != null && widened.remove(topic);
+    }
+
+    /** §12: true when the control API granted {@code topic} to this connection. */
+    public boolean widens(Topic topic) {
+        return widened != null && widened.contains(topic);
+    }
+
+    /** §12: what the control API granted, in no order; empty when nothing. */
+    public Set<Topic> widened() {
+        return widened == null ? Set.of() : Set.copyOf(widened);
+    }
+
+    /** Epoch millis at which the connection opened, 0 before. */
+    public long openedAtMillis() {
+        return openedAtMillis;
+    }
+
+    /** §12: keeps the upgrade's credentials for a dialect that authenticates in band (Socket.IO's CONNECT). */
+    public void keepCredentials(io.herald.auth.Credentials c) {
+        this.credentials = c;
+    }
+
+    /** The credentials {@link #keepCredentials} kept, handed out once; null when none. */
+    public io.herald.auth.Credentials takeCredentials() {
+        io.herald.auth.Credentials c = credentials;
+        credentials = null;
+        return c;
     }
 
     /** Records inbound traffic (§8.1) and asks the command limiter about it (§8.4). */

@@ -174,6 +174,43 @@ public final class Connections {
     }
 
     /**
+     * Runs {@code action} for every open connection that passes {@code which}, on that connection's own loop, one task
+     * per loop; completes with the non-null results (§12 control API). Approximate while connections come and go.
+     */
+    public <T> CompletableFuture<List<T>> collect(java.util.function.Predicate<Connection<?>> which,
+                                                  java.util.function.Function<Connection<?>, T> action) {
+        List<CompletableFuture<List<T>>> parts = new ArrayList<>();
+        for (LoopConnections lc : loops.values()) {
+            CompletableFuture<List<T>> part = new CompletableFuture<>();
+            parts.add(part);
+            try {
+                lc.loop.execute(() -> {
+                    List<T> out = new ArrayList<>();
+                    try {
+                        for (Connection<?> c : new ArrayList<>(lc.open)) { // an action may close its connection
+                            if (!c.isClosing() && which.test(c)) {
+                                T t = action.apply(c);
+                                if (t != null) {
+                                    out.add(t);
+                                }
+                            }
+                        }
+                    } finally {
+                        part.complete(out);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                part.complete(List.of());
+            }
+        }
+        return CompletableFuture.allOf(parts.toArray(new CompletableFuture[0])).thenApply(v -> {
+            List<T> all = new ArrayList<>();
+            parts.forEach(p -> all.addAll(p.join()));
+            return all;
+        });
+    }
+
+    /**
      * §10: after a broker outage, tells every open connection subscribed to one of {@code topics} that it may
      * have missed events: one {@code force_sync} per such subscription, in the connection's own dialect. One
      * task per event loop.

@@ -2,6 +2,7 @@ package io.herald.protocol;
 
 import io.herald.auth.BearerTokens;
 import io.herald.hub.FrameRenderer;
+import io.herald.hub.Envelope;
 import io.herald.hub.Topic;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -123,6 +124,33 @@ public interface Dialect<S> extends FrameRenderer {
     default void onRateLimited(Connection<S> connection) {
         connection.send(Replies.error(connection.alloc(), "rate_limited", null, null,
                 "more than 50 commands per second"));
+    }
+
+    /**
+     * §12 control API: subscribes {@code c} to {@code topic} as if its client had asked (answering {@code subscribed}
+     * where the dialect has one), beyond its token ({@link Connection#widen}). False, doing nothing, when this
+     * endpoint does not deliver that kind of topic.
+     */
+    default boolean serverSubscribe(Connection<S> c, Topic topic) {
+        return false;
+    }
+
+    /** §12 control API: the reverse of {@link #serverSubscribe}; false when this endpoint does not deliver that kind. */
+    default boolean serverUnsubscribe(Connection<S> c, Topic topic) {
+        return false;
+    }
+
+    /** §12 control API: the backend revoked this connection's user or session: close 4401 {@code revoked}. */
+    default void revoke(Connection<S> c) {
+        c.close(Disconnect.REVOKED);
+    }
+
+    /**
+     * §12: the frame of one of the auth proxy's {@code events} (a {@code session:} envelope): by default as the dialect
+     * renders its session's events; null sends nothing.
+     */
+    default ByteBuf greeting(Envelope event, ByteBufAllocator alloc) {
+        return render(event, alloc);
     }
 
     /**

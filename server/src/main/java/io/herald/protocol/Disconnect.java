@@ -23,6 +23,8 @@ public enum Disconnect {
     TRY_AGAIN_LATER(1013, "try again later"),
     UNAUTHORIZED(4401, "unauthorized"),
     TOKEN_EXPIRED(4401, "token expired"),
+    /** §12 control API: the backend ended this user's or session's connections. */
+    REVOKED(4401, "revoked"),
     DEVICE_NOT_REGISTERED(4403, "device not registered"),
     FORBIDDEN(4403, "forbidden"),
     SLOW_CONSUMER(4408, "slow consumer");

@@ -39,6 +39,11 @@ public interface Transport {
     void bind(Owner owner);
 
     /** True while frames written can still reach the client. */
+    /** {@code websocket} or {@code polling}, as the control API lists it (§12). */
+    default String name() {
+        return "websocket";
+    }
+
     boolean isOpen();
 
     /**

@@ -3,6 +3,7 @@ package io.herald.transport;
 import io.herald.api.HttpEndpoint;
 import io.herald.api.HttpResponses;
 import io.herald.auth.BearerTokens;
+import io.herald.auth.Authenticator;
 import io.herald.auth.TokenVerifier;
 import io.herald.protocol.ConnectionCore;
 import io.netty.buffer.Unpooled;
@@ -41,8 +42,12 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
 
     /** The connection cap (§1) is the registry's: {@link io.herald.protocol.Connections#tryAdmit()}. */
     public HttpRouter(Routes routes, TokenVerifier verifier, ConnectionCore core, OriginPolicy origins, int maxFrame) {
+        this(routes, new Authenticator(verifier), core, origins, maxFrame);
+    }
+
+    public HttpRouter(Routes routes, Authenticator authenticator, ConnectionCore core, OriginPolicy origins, int maxFrame) {
         this.routes = routes;
-        this.upgrades = new WebSocketUpgrade.Settings(verifier, core, origins, maxFrame,
+        this.upgrades = new WebSocketUpgrade.Settings(authenticator, core, origins, maxFrame,
                 WebSocketPipeline.decoderConfig(maxFrame));
     }
 
@@ -94,7 +99,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         CompletionStage<FullHttpResponse> answer;
         try {
-            answer = endpoint.handle(req, ctx.alloc(), ctx.executor());
+            answer = endpoint.handle(req, ctx.alloc(), ctx.executor(), WebSocketUpgrade.remoteAddress(ctx.channel()));
         } catch (RuntimeException e) {
             log.warn("{} {} failed: {}", ctx.channel().id().asShortText(), BearerTokens.redact(req.uri()),
                     e.getClass().getName());

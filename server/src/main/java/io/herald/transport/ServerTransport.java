@@ -42,6 +42,11 @@ public final class ServerTransport {
         return epoll ? "epoll" : "nio";
     }
 
+    /** The client socket channel of this transport, for Herald's own outbound connections (§12 auth proxy). */
+    public Class<? extends io.netty.channel.Channel> clientChannel() {
+        return epoll ? io.netty.channel.epoll.EpollSocketChannel.class : io.netty.channel.socket.nio.NioSocketChannel.class;
+    }
+
     public EventLoopGroup workers() {
         return workers;
     }

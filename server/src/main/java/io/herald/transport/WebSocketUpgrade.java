@@ -1,10 +1,10 @@
 package io.herald.transport;
 
 import io.herald.api.HttpResponses;
+import io.herald.auth.Authentication;
+import io.herald.auth.Authenticator;
 import io.herald.auth.BearerTokens;
-import io.herald.auth.InvalidTokenException;
-import io.herald.auth.Principal;
-import io.herald.auth.TokenVerifier;
+import io.herald.auth.Credentials;
 import io.herald.protocol.Connection;
 import io.herald.protocol.ConnectionCore;
 import io.herald.protocol.Dialect;
@@ -36,6 +36,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One WebSocket upgrade request, handled once: {@link HttpRouter} puts it behind itself for that request and hands
@@ -49,7 +50,7 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(WebSocketUpgrade.class);
 
     /** What every upgrade needs, shared. */
-    record Settings(TokenVerifier verifier, ConnectionCore core, OriginPolicy origins, int maxFrame,
+    record Settings(Authenticator authenticator, ConnectionCore core, OriginPolicy origins, int maxFrame,
                     WebSocketDecoderConfig decoderConfig) {
     }
 
@@ -105,7 +106,8 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
         if (continued != null) {
             // §7 Engine.IO upgrade: the WebSocket continues a long-polling session (the dialect checked it is the
             // same user's); it takes no place of its own under the cap and carries the session once it switches.
-            handshake(ctx, req, handshaker, new DialectHandler(continued, transport), transport, Handshake.OPEN, null);
+            handshake(ctx, req, handshaker, new DialectHandler(continued, transport), transport,
+                    CompletableFuture.completedFuture(Handshake.OPEN), null);
             return;
         }
         if (!core.connections().tryAdmit()) {
@@ -113,25 +115,58 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
                     "too many connections, retry later"));
             return;
         }
-        Principal verified = null;
-        String why = null;
-        try {
-            verified = settings.verifier().verify(dialect.upgradeToken(req, query));
-        } catch (InvalidTokenException e) {
-            why = e.getMessage();
-        }
-        long deadline = verified == null ? Long.MAX_VALUE : settings.verifier().deadline(verified).toEpochMilli();
-        Connection<?> connection = newConnection(transport, dialect, verified, deadline,
+        Authenticator auth = settings.authenticator();
+        String token = dialect.upgradeToken(req, query);
+        Credentials credentials = auth.proxied() ? Credentials.of(dialect.endpoint().label(), queryToken(query),
+                req.headers(), auth.forwardedHeaders(), remoteAddress(channel)) : null;
+        Connection<?> connection = newConnection(transport, dialect, null, Long.MAX_VALUE,
                 dialect.connectionParameter(query, match.parameter()), core);
         connection.admitted(); // given back when the connection ends, whatever happens to the handshake
-        Disconnect denied = verified == null
-                ? (dialect.authenticatesInBand() ? null : Disconnect.UNAUTHORIZED)
-                : admit(connection);
-        handshake(ctx, req, handshaker, new DialectHandler(connection, transport), transport,
-                denied == null ? Handshake.OPEN : new Handshake(denied), why);
+        if (dialect.authenticatesInBand()) {
+            // §7: a JWS now; anything else (or nothing) at Socket.IO's CONNECT, which may bring auth.token and
+            // answers a refusal in its own words (§12: the proxy is asked there, with these credentials)
+            if (token != null && (!auth.proxied() || Authenticator.isJws(token))) {
+                Authentication local = auth.local(token);
+                if (local.accepted()) {
+                    connection.refresh(local.principal(), auth.deadlineMillis(local.principal()));
+                }
+            }
+            connection.keepCredentials(credentials);
+            handshake(ctx, req, handshaker, new DialectHandler(connection, transport), transport,
+                    CompletableFuture.completedFuture(Handshake.OPEN), null);
+            return;
+        }
+        CompletableFuture<Authentication> checked = auth.authenticate(token, credentials);
+        String[] why = new String[1];
+        java.util.function.Function<Authentication, Handshake> decide = a -> {
+            if (!a.accepted()) {
+                why[0] = a.why();
+                return new Handshake(a.failure() == Authentication.Failure.UNAVAILABLE
+                        ? Disconnect.TRY_AGAIN_LATER : Disconnect.UNAUTHORIZED);
+            }
+            // on the channel's loop, before the connection opens: nothing else touches it yet
+            connection.refresh(a.principal(), auth.deadlineMillis(a.principal()));
+            connection.greetWith(a.greeting());
+            Disconnect denied = admit(connection);
+            return denied == null ? Handshake.OPEN : new Handshake(denied);
+        };
+        CompletableFuture<Handshake> outcome = checked.isDone()
+                ? CompletableFuture.completedFuture(decide.apply(checked.join())) // a JWS: decided here and now
+                : checked.thenApplyAsync(decide, channel.eventLoop()); // the backend answers on another loop
+        handshake(ctx, req, handshaker, new DialectHandler(connection, transport), transport, outcome, why);
     }
 
-    private static <S> Connection<S> newConnection(WebSocketTransport t, Dialect<S> dialect, Principal principal,
+    private static String queryToken(QueryStringDecoder query) {
+        java.util.List<String> q = query.parameters().get("token");
+        return q == null || q.isEmpty() ? null : q.get(0);
+    }
+
+    static String remoteAddress(Channel channel) {
+        return channel.remoteAddress() instanceof java.net.InetSocketAddress a && a.getAddress() != null
+                ? a.getAddress().getHostAddress() : null;
+    }
+
+    private static <S> Connection<S> newConnection(WebSocketTransport t, Dialect<S> dialect, io.herald.auth.Principal principal,
                                                    long deadline, String parameter, ConnectionCore core) {
         return new Connection<>(t, dialect, principal, deadline, parameter, core);
     }
@@ -141,14 +176,20 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Installs the WebSocket stages (this handler and the HTTP ones leave), writes the 101, then fires
-     * {@code outcome} down the pipeline.
+     * Installs the WebSocket stages (this handler and the HTTP ones leave), writes the 101, then fires the outcome
+     * down the pipeline once both are there: at once for a JWS, when the auth proxy answered otherwise (§12), reading
+     * nothing from the client meanwhile.
      */
     private void handshake(ChannelHandlerContext ctx, FullHttpRequest req, WebSocketServerHandshaker handshaker,
-                           DialectHandler handler, WebSocketTransport transport, Handshake outcome, String why) {
+                           DialectHandler handler, WebSocketTransport transport, CompletableFuture<Handshake> outcome,
+                           String[] why) {
         Channel channel = ctx.channel();
         WebSocketPipeline.install(channel.pipeline(), transport, handler, settings.maxFrame());
         ctx.pipeline().remove(this);
+        boolean waiting = !outcome.isDone();
+        if (waiting) {
+            channel.config().setAutoRead(false);
+        }
         ChannelFuture written;
         try {
             written = handshaker.handshake(channel, req);
@@ -159,18 +200,32 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
                     "invalid WebSocket handshake")).addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        String target = outcome.refusal() != null && log.isDebugEnabled() ? BearerTokens.redact(req.uri()) : null;
+        String target = log.isDebugEnabled() ? BearerTokens.redact(req.uri()) : null;
         written.addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 channel.close();
                 return;
             }
-            if (target != null) {
-                log.debug("{} {} refused: {} ({})", channel.id().asShortText(), target, outcome.refusal(),
-                        why != null ? why : outcome.refusal().reason());
-            }
-            channel.pipeline().fireUserEventTriggered(outcome);
+            outcome.whenComplete((h, failure) -> inLoop(channel, () -> {
+                Handshake result = failure != null ? new Handshake(Disconnect.INTERNAL_ERROR) : h;
+                if (waiting) {
+                    channel.config().setAutoRead(true);
+                }
+                if (target != null && result.refusal() != null) {
+                    log.debug("{} {} refused: {} ({})", channel.id().asShortText(), target, result.refusal(),
+                            why != null && why[0] != null ? why[0] : result.refusal().reason());
+                }
+                channel.pipeline().fireUserEventTriggered(result);
+            }));
         });
+    }
+
+    private static void inLoop(Channel channel, Runnable r) {
+        if (channel.eventLoop().inEventLoop()) {
+            r.run();
+        } else {
+            channel.eventLoop().execute(r);
+        }
     }
 
     private static FullHttpResponse render(Refusal r) {

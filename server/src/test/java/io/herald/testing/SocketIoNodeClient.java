@@ -71,8 +71,11 @@ public final class SocketIoNodeClient implements AutoCloseable {
         }
     }
 
-    private static synchronized void installOnce() {
-        if (Files.isDirectory(DIR.resolve("node_modules/socket.io-client"))) {
+    /** Runs {@code npm ci} in {@code src/test/node} unless every package the tests use is there. */
+    static synchronized void installOnce() {
+        if (Files.isDirectory(DIR.resolve("node_modules/socket.io-client"))
+                && Files.isDirectory(DIR.resolve("node_modules/@socket.io/redis-adapter"))
+                && Files.isDirectory(DIR.resolve("node_modules/@socket.io/redis-emitter"))) {
             return;
         }
         try {

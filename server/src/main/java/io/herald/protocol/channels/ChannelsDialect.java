@@ -2,8 +2,10 @@ package io.herald.protocol.channels;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.SerializedString;
-import io.herald.auth.InvalidTokenException;
 import io.herald.auth.Principal;
+import io.herald.auth.Authentication;
+import io.herald.auth.Authenticator;
+import io.herald.auth.Credentials;
 import io.herald.auth.TokenVerifier;
 import io.herald.hub.Envelope;
 import io.herald.hub.Topic;
@@ -23,6 +25,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The channels endpoint, PROTOCOL.md §6: {@code GET /ws}. Every frame is {@code {"type":...,"data":{...}}};
@@ -40,19 +43,28 @@ public final class ChannelsDialect implements Dialect<Void> {
     private static final SerializedString TIMESTAMP = new SerializedString("timestamp");
     private static final byte[] EMPTY_OBJECT = {'{', '}'};
 
-    private final TokenVerifier verifier;
+    private final Authenticator authenticator;
     private final Clock clock;
     /** §11: where channel topics' positions are kept, or null without history. */
     private final History history;
 
     public ChannelsDialect(TokenVerifier verifier, Clock clock) {
-        this(verifier, clock, null);
+        this(new Authenticator(verifier), clock, null);
     }
 
-    public ChannelsDialect(TokenVerifier verifier, Clock clock, History history) {
+    public ChannelsDialect(Authenticator authenticator, Clock clock, History history) {
         this.history = history;
-        this.verifier = verifier;
+        this.authenticator = authenticator;
         this.clock = clock;
+    }
+
+    /** §6 {@code expires_at}; null for a session the auth proxy gave no expiry (§12). */
+    private static void expiresAt(com.fasterxml.jackson.core.JsonGenerator g, Principal p) throws java.io.IOException {
+        if (p.expiresAt() == null) {
+            g.writeNullField("expires_at");
+        } else {
+            g.writeStringField("expires_at", Replies.timestamp(p.expiresAt()));
+        }
     }
 
     @Override
@@ -68,10 +80,11 @@ public final class ChannelsDialect implements Dialect<Void> {
             g.writeStringField("type", "connected");
             g.writeObjectFieldStart("data");
             g.writeStringField("user_id", p.subject());
-            g.writeStringField("expires_at", Replies.timestamp(p.expiresAt()));
+            expiresAt(g, p);
             g.writeEndObject();
             g.writeEndObject();
         }));
+        c.greet(); // §12: the auth proxy's events, right after connected
         Topic session = p.sessionTopic();
         if (session != null) {
             c.subscribeOrClose(session); // §12: the session's events, without a channel field
@@ -111,7 +124,7 @@ public final class ChannelsDialect implements Dialect<Void> {
             error(c, id, "subscription_failed", "invalid channel name");
             return;
         }
-        if (!ChannelPermissions.allows(c.principal().channels(), channel)) {
+        if (!ChannelPermissions.allows(c.principal().channels(), channel) && !c.widens(Topic.channel(channel))) {
             error(c, id, "unauthorized", "channel not allowed by the token");
             return;
         }
@@ -156,6 +169,30 @@ public final class ChannelsDialect implements Dialect<Void> {
         }));
     }
 
+    /** §12: a channel, as if the client had sent {@code subscribe} (no {@code id}); the answer is the same. */
+    @Override
+    public boolean serverSubscribe(Connection<Void> c, Topic topic) {
+        if (topic.kind() != Topic.Kind.CHANNEL) {
+            return false;
+        }
+        c.widen(topic);
+        subscribe(c, null, topic.id(), null);
+        return true;
+    }
+
+    /** §12: a channel, as if the client had sent {@code unsubscribe} (answered only when it was subscribed). */
+    @Override
+    public boolean serverUnsubscribe(Connection<Void> c, Topic topic) {
+        if (topic.kind() != Topic.Kind.CHANNEL) {
+            return false;
+        }
+        c.narrow(topic);
+        if (c.isSubscribed(topic)) {
+            unsubscribe(c, null, topic.id());
+        }
+        return true;
+    }
+
     private void unsubscribe(Connection<Void> c, String id, String channel) {
         if (channel == null) {
             error(c, id, "invalid_request", "missing data.channel");
@@ -181,24 +218,43 @@ public final class ChannelsDialect implements Dialect<Void> {
             error(c, id, "invalid_request", "missing data.token");
             return;
         }
-        Principal next;
-        try {
-            next = verifier.verify(token);
-        } catch (InvalidTokenException e) {
+        // §12: an opaque token goes to the auth proxy, with nothing else (the upgrade's headers are long gone)
+        Authenticator auth = authenticator;
+        CompletableFuture<Authentication> checked = auth.authenticate(token,
+                auth.proxied() ? new Credentials(Endpoint.CHANNELS.label(), token, java.util.Map.of(), null) : null);
+        if (checked.isDone()) {
+            refreshed(c, id, checked.join());
+        } else {
+            checked.whenComplete((a, t) -> c.execute(() -> {
+                if (!c.isClosing()) {
+                    refreshed(c, id, a);
+                }
+            }));
+        }
+    }
+
+    private void refreshed(Connection<Void> c, String id, Authentication a) {
+        if (a.failure() == Authentication.Failure.UNAVAILABLE) {
+            error(c, id, "internal_error", "cannot check the token now; the current one stays");
+            return;
+        }
+        if (!a.accepted()) {
             error(c, id, "unauthorized", "invalid token");
             return;
         }
+        Principal next = a.principal();
         if (!next.subject().equals(c.principal().subject())) {
             error(c, id, "unauthorized", "token is for another user");
             c.close(Disconnect.UNAUTHORIZED);
             return;
         }
-        c.refresh(next, verifier.deadline(next).toEpochMilli());
-        c.send(frame(c.alloc(), "refreshed", id, g -> g.writeStringField("expires_at", Replies.timestamp(next.expiresAt()))));
+        c.refresh(next, authenticator.deadlineMillis(next));
+        c.send(frame(c.alloc(), "refreshed", id, g -> expiresAt(g, next)));
         List<Topic> revoked = new ArrayList<>();
         for (String name : c.topics()) {
             Topic t = Topic.parse(name);
-            if (t != null && t.kind() == Topic.Kind.CHANNEL && !ChannelPermissions.allows(next.channels(), t.id())) {
+            if (t != null && t.kind() == Topic.Kind.CHANNEL && !ChannelPermissions.allows(next.channels(), t.id())
+                    && !c.widens(t)) { // §12: what the control API granted is not the token's to take back
                 revoked.add(t);
             }
         }

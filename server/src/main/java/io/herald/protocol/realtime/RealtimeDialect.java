@@ -55,6 +55,7 @@ public final class RealtimeDialect implements Dialect<Void> {
             g.writeStringField("timestamp", Replies.timestamp(clock.instant()));
             g.writeEndObject();
         }));
+        c.greet(); // §12: the auth proxy's events, right after connected
         if (Topic.isValidId(user)) {
             c.subscribeOrClose(Topic.user(user)); // §10: confirmed, or the connection closes 1013
         }
@@ -105,7 +106,7 @@ public final class RealtimeDialect implements Dialect<Void> {
             c.send(Replies.error(alloc, "invalid_request", null, null, "share_id too long")); // §8.3: never echoed
             return;
         }
-        if (!c.principal().mayReadShare(shareId) || !Topic.isValidId(shareId)) {
+        if (!Topic.isValidId(shareId) || !(c.principal().mayReadShare(shareId) || c.widens(Topic.share(shareId)))) {
             c.send(Replies.error(alloc, "forbidden", "share_id", shareId, "share not in token"));
             return;
         }
@@ -161,6 +162,30 @@ public final class RealtimeDialect implements Dialect<Void> {
             TextFrames.positionFields(g, p); // none without history, or before the instance knows one
             g.writeEndObject();
         });
+    }
+
+    /** §12: a share, as if the client had sent {@code subscribe}; the answer is the same. */
+    @Override
+    public boolean serverSubscribe(Connection<Void> c, Topic topic) {
+        if (topic.kind() != Topic.Kind.SHARE) {
+            return false;
+        }
+        c.widen(topic);
+        subscribe(c, topic.id(), null);
+        return true;
+    }
+
+    /** §12: a share, as if the client had sent {@code unsubscribe} (answered only when it was subscribed). */
+    @Override
+    public boolean serverUnsubscribe(Connection<Void> c, Topic topic) {
+        if (topic.kind() != Topic.Kind.SHARE) {
+            return false;
+        }
+        c.narrow(topic);
+        if (c.isSubscribed(topic)) {
+            unsubscribe(c, topic.id());
+        }
+        return true;
     }
 
     private void unsubscribe(Connection<Void> c, String shareId) {

@@ -2,9 +2,10 @@ package io.herald.protocol.socketio;
 
 import io.herald.api.HttpEndpoint;
 import io.herald.api.HttpResponses;
-import io.herald.auth.InvalidTokenException;
 import io.herald.auth.Principal;
-import io.herald.auth.TokenVerifier;
+import io.herald.auth.Authentication;
+import io.herald.auth.Authenticator;
+import io.herald.auth.Credentials;
 import io.herald.protocol.Connection;
 import io.herald.protocol.ConnectionCore;
 import io.herald.protocol.Disconnect;
@@ -47,14 +48,14 @@ final class PollingEndpoint implements HttpEndpoint, PollingTransport.Host {
     private final ConcurrentHashMap<String, Long> closedByClient = new ConcurrentHashMap<>();
     private static final long CLOSE_GRACE_NANOS = 200_000_000L;
     private final SocketIoDialect dialect;
-    private final TokenVerifier verifier;
+    private final Authenticator authenticator;
     private final OriginPolicy origins;
     private final PollingRelay relay = new PollingRelay(this);
     private volatile ConnectionCore core;
 
-    PollingEndpoint(SocketIoDialect dialect, TokenVerifier verifier, OriginPolicy origins) {
+    PollingEndpoint(SocketIoDialect dialect, Authenticator authenticator, OriginPolicy origins) {
         this.dialect = dialect;
-        this.verifier = verifier;
+        this.authenticator = authenticator;
         this.origins = origins;
     }
 
@@ -104,6 +105,12 @@ final class PollingEndpoint implements HttpEndpoint, PollingTransport.Host {
 
     @Override
     public CompletionStage<FullHttpResponse> handle(FullHttpRequest req, ByteBufAllocator alloc, EventExecutor loop) {
+        return handle(req, alloc, loop, null);
+    }
+
+    @Override
+    public CompletionStage<FullHttpResponse> handle(FullHttpRequest req, ByteBufAllocator alloc, EventExecutor loop,
+                                                    String remoteAddr) {
         QueryStringDecoder query = new QueryStringDecoder(req.uri());
         // §7/§8.5: a browser origin that is not allowed gets 403; an allowed one gets CORS answers.
         String origin = req.headers().get(HttpHeaderNames.ORIGIN);
@@ -129,7 +136,7 @@ final class PollingEndpoint implements HttpEndpoint, PollingTransport.Host {
             if (!HttpMethod.GET.equals(req.method())) {
                 return refuse(alloc, EngineIo.BAD_HANDSHAKE_METHOD, origin);
             }
-            return handshake(req, query, alloc, loop, keepAlive, origin);
+            return handshake(req, query, alloc, loop, keepAlive, origin, remoteAddr);
         }
         String sid = sidParam.get(0);
         boolean post = HttpMethod.POST.equals(req.method());
@@ -210,11 +217,8 @@ final class PollingEndpoint implements HttpEndpoint, PollingTransport.Host {
         if (token == null) {
             return null;
         }
-        try {
-            return verifier.verify(token).subject();
-        } catch (InvalidTokenException e) {
-            return null;
-        }
+        Authentication a = authenticator.local(token); // opaque credentials are the session's own: its sid names it
+        return a.accepted() ? a.principal().subject() : null;
     }
 
     /** §7: false when {@code requester} (see {@link #requester}) is another user than the session's. */
@@ -224,24 +228,28 @@ final class PollingEndpoint implements HttpEndpoint, PollingTransport.Host {
     }
 
     private CompletionStage<FullHttpResponse> handshake(FullHttpRequest req, QueryStringDecoder query, ByteBufAllocator alloc,
-                                                        EventExecutor loop, boolean keepAlive, String origin) {
+                                                        EventExecutor loop, boolean keepAlive, String origin,
+                                                        String remoteAddr) {
+        // §7: a JWS now; other credentials, or auth.token, at CONNECT (§12: the auth proxy is asked there)
         Principal principal = null;
         String token = SocketIoDialect.tokenOf(req, query);
-        if (token != null) {
-            try {
-                principal = verifier.verify(token);
-            } catch (InvalidTokenException e) {
-                principal = null; // CONNECT may still bring a valid one (§7)
-            }
+        if (token != null && (!authenticator.proxied() || Authenticator.isJws(token))) {
+            Authentication a = authenticator.local(token);
+            principal = a.accepted() ? a.principal() : null; // CONNECT may still bring a valid one (§7)
         }
         if (!core.connections().tryAdmit()) { // §7: a polling session counts under HERALD_MAX_CONNECTIONS
             return CompletableFuture.completedFuture(EngineIo.cors(closing(HttpResponses.error(alloc,
                     HttpResponseStatus.SERVICE_UNAVAILABLE, "at_capacity", "too many connections, retry later")), origin));
         }
-        long deadline = principal == null ? Long.MAX_VALUE : verifier.deadline(principal).toEpochMilli();
+        long deadline = principal == null ? Long.MAX_VALUE : authenticator.deadlineMillis(principal);
         PollingTransport t = new PollingTransport(loop, alloc, this);
         Connection<SioState> c = new Connection<>(t, dialect, principal, deadline, null, core);
         c.admitted();
+        if (authenticator.proxied()) {
+            List<String> q = query.parameters().get("token");
+            c.keepCredentials(Credentials.of(dialect.endpoint().label(), q == null || q.isEmpty() ? null : q.get(0),
+                    req.headers(), authenticator.forwardedHeaders(), remoteAddr));
+        }
         SioState s = c.state();
         s.polling = t;
         s.subject = principal == null ? null : principal.subject();

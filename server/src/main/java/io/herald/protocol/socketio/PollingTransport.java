@@ -90,6 +90,11 @@ final class PollingTransport implements Transport {
     }
 
     @Override
+    public String name() {
+        return "polling";
+    }
+
+    @Override
     public EventExecutor eventLoop() {
         return loop;
     }

@@ -35,6 +35,8 @@ final class SioState {
     boolean probed;
     /** §11 connection state recovery, for a client that asked (or all): its positions; null otherwise. */
     SioRecovery recovery;
+    /** §12: a CONNECT is waiting for the auth proxy's answer. */
+    boolean authenticating;
     /**
      * The user, once known: volatile, since a polling request on another loop compares its credentials with it (§7).
      */

@@ -1,8 +1,10 @@
 package io.herald.protocol.socketio;
 
 import io.herald.auth.BearerTokens;
-import io.herald.auth.InvalidTokenException;
 import io.herald.auth.Principal;
+import io.herald.auth.Authentication;
+import io.herald.auth.Authenticator;
+import io.herald.auth.Credentials;
 import io.herald.auth.TokenVerifier;
 import io.herald.broker.history.History;
 import io.herald.hub.Envelope;
@@ -53,22 +55,23 @@ public final class SocketIoDialect implements Dialect<SioState> {
     static final String IMMICH_COOKIE = "immich_access_token";
 
     private final SocketIoSettings settings;
-    private final TokenVerifier verifier;
+    private final Authenticator authenticator;
     private final String openPayloadTail;
     private final PollingEndpoint polling;
     /** The conformance profile's bare Engine.IO echo server at {@code /engine.io/}: no Socket.IO layer. */
     private final boolean engineOnly;
 
     public SocketIoDialect(SocketIoSettings settings, TokenVerifier verifier, OriginPolicy origins) {
-        this(settings, verifier, origins, false);
+        this(settings, new Authenticator(verifier), origins, false);
     }
 
     /** @param engineOnly Engine.IO only, echoing every message (the §7 conformance profile's {@code /engine.io/}) */
-    public SocketIoDialect(SocketIoSettings settings, TokenVerifier verifier, OriginPolicy origins, boolean engineOnly) {
+    public SocketIoDialect(SocketIoSettings settings, Authenticator authenticator, OriginPolicy origins,
+                           boolean engineOnly) {
         this.settings = settings;
-        this.verifier = verifier;
+        this.authenticator = authenticator;
         this.engineOnly = engineOnly;
-        this.polling = new PollingEndpoint(this, verifier, origins);
+        this.polling = new PollingEndpoint(this, authenticator, origins);
         this.openPayloadTail = ",\"pingInterval\":" + settings.pingInterval().toMillis()
                 + ",\"pingTimeout\":" + settings.pingTimeout().toMillis() + ",\"maxPayload\":" + settings.maxPayload() + "}";
     }
@@ -486,23 +489,58 @@ public final class SocketIoDialect implements Dialect<SioState> {
             return;
         }
         Principal current = c.principal();
-        Principal principal = current;
-        if (p.authToken() != null) {
-            try {
-                principal = verifier.verify(p.authToken());
-            } catch (InvalidTokenException e) {
-                principal = null;
-            }
-        }
-        if (principal == null || (current != null && !current.subject().equals(principal.subject()))) {
-            c.sendText("44" + prefix(ns) + "{\"message\":\"unauthorized\"}");
-            c.close(Disconnect.UNAUTHORIZED);
+        if (current != null && p.authToken() == null) {
+            connectAs(c, s, ns, p, current);
             return;
         }
+        if (s.authenticating) {
+            return; // one CONNECT is being checked by the auth proxy; a second one at once is ignored
+        }
+        // §7, §12: auth.token, else the upgrade's credentials (its headers go to the auth proxy)
+        Credentials kept = c.takeCredentials();
+        String token = p.authToken();
+        Authenticator auth = authenticator;
+        CompletableFuture<Authentication> checked;
+        if (token != null) {
+            checked = auth.authenticate(token, !auth.proxied() ? null : kept != null ? kept.withToken(token)
+                    : new Credentials(Endpoint.SOCKETIO.label(), token, java.util.Map.of(), null));
+        } else if (kept != null) {
+            checked = auth.authenticate(null, kept);
+        } else {
+            checked = CompletableFuture.completedFuture(Authentication.unauthorized("no credentials"));
+        }
+        if (checked.isDone()) {
+            authenticated(c, s, ns, p, checked.join());
+            return;
+        }
+        s.authenticating = true;
+        checked.whenComplete((a, t) -> c.execute(() -> {
+            s.authenticating = false;
+            if (!c.isClosing()) {
+                authenticated(c, s, ns, p, a);
+            }
+        }));
+    }
+
+    /** CONNECT's credentials were checked: refused in the words of §12, or connected as {@code a}'s principal. */
+    private void authenticated(Connection<SioState> c, SioState s, String ns, SioPacket p, Authentication a) {
+        Principal current = c.principal();
+        if (!a.accepted() || (current != null && !current.subject().equals(a.principal().subject()))) {
+            boolean unavailable = a.failure() == Authentication.Failure.UNAVAILABLE;
+            c.sendText("44" + prefix(ns) + (unavailable ? "{\"message\":\"unavailable\"}" : "{\"message\":\"unauthorized\"}"));
+            c.close(unavailable ? Disconnect.TRY_AGAIN_LATER : Disconnect.UNAUTHORIZED);
+            return;
+        }
+        Principal principal = a.principal();
         if (principal != current) {
-            c.refresh(principal, verifier.deadline(principal).toEpochMilli());
+            c.refresh(principal, authenticator.deadlineMillis(principal));
             s.subject = principal.subject();
         }
+        c.greetWith(a.greeting());
+        connectAs(c, s, ns, p, principal);
+    }
+
+    private void connectAs(Connection<SioState> c, SioState s, String ns, SioPacket p, Principal principal) {
         History h = history;
         SioPacket.Auth auth = p.auth() != null ? p.auth() : new SioPacket.Auth(null, false, null, null);
         if (h != null && (recoveryForAll || auth.recover()) && s.recovery == null && s.namespaces.isEmpty()) {
@@ -578,6 +616,7 @@ public final class SocketIoDialect implements Dialect<SioState> {
         s.recovery = new SioRecovery(sessionPid, names, at);
         s.namespaces.add(ns);
         c.sendText("40" + prefix(ns) + "{\"sid\":\"" + newId() + "\",\"pid\":\"" + sessionPid + "\"}");
+        c.greet(); // §12: the auth proxy's events, after the CONNECT answer (not numbered: not a topic's)
         if (all) {
             for (int i = 0; i < n; i++) {
                 for (History.Entry missed : reads.get(i).join().events()) {
@@ -642,6 +681,7 @@ public final class SocketIoDialect implements Dialect<SioState> {
             }
             s.namespaces.add(ns);
             c.sendText("40" + prefix(ns) + "{\"sid\":\"" + newId() + "\"}");
+            c.greet(); // §12: the auth proxy's events, after the CONNECT answer
         }));
     }
 
@@ -667,6 +707,43 @@ public final class SocketIoDialect implements Dialect<SioState> {
         } else if ("message-with-ack".equals(p.eventName()) && p.ackId() >= 0) {
             c.sendText("43" + ns + p.ackId() + "[" + args + "]");
         }
+    }
+
+    /** §12: {@code user:}, {@code session:} or {@code broadcast} topics, delivered as this endpoint delivers its own. */
+    @Override
+    public boolean serverSubscribe(Connection<SioState> c, Topic topic) {
+        if (!delivers(topic) || !c.state().namespaces.contains("/")) {
+            return delivers(topic);
+        }
+        c.widen(topic);
+        c.subscribe(topic); // Socket.IO has no subscribed frame; an unconfirmed one is retried by the next CONNECT
+        return true;
+    }
+
+    @Override
+    public boolean serverUnsubscribe(Connection<SioState> c, Topic topic) {
+        if (!delivers(topic)) {
+            return false;
+        }
+        c.narrow(topic);
+        c.unsubscribe(topic);
+        return true;
+    }
+
+    private static boolean delivers(Topic topic) {
+        return topic.kind() == Topic.Kind.USER || topic.kind() == Topic.Kind.SESSION || topic.kind() == Topic.Kind.BROADCAST;
+    }
+
+    /**
+     * §12 revoked: the server's DISCONNECT for each connected namespace first, so socket.io-client does not reconnect
+     * (its "io server disconnect"), then the close.
+     */
+    @Override
+    public void revoke(Connection<SioState> c) {
+        for (String ns : List.copyOf(c.state().namespaces)) {
+            c.sendText("41" + prefix(ns));
+        }
+        c.close(Disconnect.REVOKED);
     }
 
     /** {@code /ns,} for a namespace other than {@code /}. */

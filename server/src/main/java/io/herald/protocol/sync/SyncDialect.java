@@ -96,7 +96,13 @@ public final class SyncDialect implements Dialect<Void> {
         List<Topic> shares = new ArrayList<>();
         List<CompletableFuture<Void>> pending = new ArrayList<>();
         List<Boolean> already = new ArrayList<>();
-        for (String share : c.principal().shares()) {
+        java.util.Set<String> readable = new java.util.LinkedHashSet<>(c.principal().shares());
+        for (Topic t : c.widened()) {
+            if (t.kind() == Topic.Kind.SHARE) {
+                readable.add(t.id()); // §12: granted by the control API
+            }
+        }
+        for (String share : readable) {
             if (Topic.isValidId(share)) {
                 Topic topic = Topic.share(share);
                 boolean was = c.isSubscribed(topic);
@@ -116,6 +122,7 @@ public final class SyncDialect implements Dialect<Void> {
             }
             if (history == null) {
                 c.send(subscribed(c.alloc(), shares, null, null));
+                c.greet();
                 return;
             }
             List<CompletableFuture<History.Recovery>> reads = new ArrayList<>(shares.size());
@@ -147,6 +154,7 @@ public final class SyncDialect implements Dialect<Void> {
             }
         }
         c.send(subscribed(c.alloc(), shares, positions, since.isEmpty() ? null : recovered));
+        c.greet();
         for (int i = 0; i < shares.size(); i++) {
             Topic share = shares.get(i);
             if (!c.isSubscribed(share)) {
@@ -182,6 +190,50 @@ public final class SyncDialect implements Dialect<Void> {
                     g.writeString(s);
                 }
                 g.writeEndArray();
+            }
+            g.writeEndObject();
+        });
+    }
+
+    /**
+     * §12: a share, as if the client had sent {@code subscribe} again (harmless, §4): the answer names every share.
+     * A device that has not subscribed yet gets it with its own subscribe: nothing is delivered before that (§4).
+     */
+    @Override
+    public boolean serverSubscribe(Connection<Void> c, Topic topic) {
+        if (topic.kind() != Topic.Kind.SHARE) {
+            return false;
+        }
+        c.widen(topic);
+        if (c.isSubscribed(Topic.device(c.pathParameter()))) {
+            subscribe(c, Map.of());
+        }
+        return true;
+    }
+
+    /** §12: a share, unsubscribed without a frame (§4 has none). */
+    @Override
+    public boolean serverUnsubscribe(Connection<Void> c, Topic topic) {
+        if (topic.kind() != Topic.Kind.SHARE) {
+            return false;
+        }
+        c.narrow(topic);
+        c.unsubscribe(topic);
+        return true;
+    }
+
+    /**
+     * §12: the auth proxy's events, after the first {@code subscribed} (§4: nothing comes before it), framed as the
+     * endpoint's events are: {@code {"event_type":"…","data":…}}.
+     */
+    @Override
+    public ByteBuf greeting(Envelope e, ByteBufAllocator alloc) {
+        return TextFrames.json(alloc, g -> {
+            g.writeStartObject();
+            g.writeFieldName(EVENT_TYPE);
+            g.writeString(e.eventType());
+            if (e.data() != null) {
+                TextFrames.rawField(g, DATA, e.data());
             }
             g.writeEndObject();
         });
