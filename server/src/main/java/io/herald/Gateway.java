@@ -1,5 +1,6 @@
 package io.herald;
 
+import io.herald.api.ControlApi;
 import io.herald.api.HealthApi;
 import io.herald.api.MetricsApi;
 import io.herald.api.PublishApi;
@@ -23,6 +24,7 @@ import io.herald.hub.Hub;
 import io.herald.metrics.Metrics;
 import io.herald.metrics.Stats;
 import io.herald.protocol.ConnectionCore;
+import io.herald.protocol.ControlActions;
 import io.herald.protocol.ConnectionPolicy;
 import io.herald.protocol.Connections;
 import io.herald.protocol.Dialect;
@@ -123,6 +125,9 @@ public final class Gateway implements AutoCloseable {
         // §9: each route declares the methods it serves and its largest body; everything else takes 16 KiB.
         RouteSpec getOnly = RouteSpec.of(RouteSpec.SMALL_BODY, HttpMethod.GET);
         RouteSpec getOrHead = RouteSpec.of(RouteSpec.SMALL_BODY, HttpMethod.GET, HttpMethod.HEAD);
+        RouteSpec postSmall = RouteSpec.of(RouteSpec.SMALL_BODY, HttpMethod.POST);
+        ControlApi controlApi = new ControlApi(verifier, new ControlActions(connections, config.instanceId()),
+                config.instanceId(), authProxy);
         RouteSpec polling = socketIoDialect.route(); // §7: long-polling bodies up to maxPayload, Engine.IO's 400s
         Routes routes = new Routes()
                 .dialectWithParameter("/api/v1/sync/ws/", dialects.get(Endpoint.SYNC))
@@ -136,6 +141,11 @@ public final class Gateway implements AutoCloseable {
                 .http("/api/v1/publish", new PublishApi(verifier, new EnvelopeParser(), broker),
                         RouteSpec.of(EnvelopeParser.MAX_BATCH_BYTES, HttpMethod.POST))
                 .http("/api/v1/realtime/stats", new StatsApi(verifier, config.instanceId(), stats, hub, broker), getOnly)
+                // §12 control API (admin): every instance acts, through the control bus once Redis is up
+                .http("/api/v1/disconnect", controlApi.disconnect(), postSmall)
+                .http("/api/v1/subscribe", controlApi.subscribe(), postSmall)
+                .http("/api/v1/unsubscribe", controlApi.unsubscribe(), postSmall)
+                .http("/api/v1/connections", controlApi.connections(), getOnly)
                 .http("/metrics", new MetricsApi(Metrics.registry(stats, hub, broker, config.instanceId())), getOnly)
                 .http("/healthz", HealthApi.live(), getOrHead)
                 .http("/readyz", HealthApi.ready(broker), getOrHead);
@@ -172,6 +182,7 @@ public final class Gateway implements AutoCloseable {
         if (broker instanceof RedisBroker redis) {
             this.control = new RedisControlChannel(redis, config.redisPrefix());
             socketIoDialect.useControlChannel(control);
+            openControlBus(controlApi, control);
         }
         try {
             this.address = transport.bind(config.bind(), config.port(),
@@ -190,6 +201,16 @@ public final class Gateway implements AutoCloseable {
         log.info("Herald {} listening on {}:{} (transport {}, {}, broker {}, instance {})", version(),
                 config.bind(), address.getPort(), transport.name(),
                 tls == null ? "no tls" : "tls " + TlsContexts.provider(tls), broker.type(), config.instanceId());
+    }
+
+    /** §12: the control API hears the bus from now on; until Redis lets it, it keeps trying (it acts locally meanwhile). */
+    private static void openControlBus(ControlApi api, ControlChannel control) {
+        api.useBus(control).whenComplete((ok, failure) -> {
+            if (failure != null) {
+                log.warn("control API bus not open yet ({}); retrying", failure.toString());
+                CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS).execute(() -> openControlBus(api, control));
+            }
+        });
     }
 
     /** Starts a gateway; throws {@link ConfigException} or {@link IllegalStateException} when it cannot. */

@@ -167,6 +167,16 @@ public final class AuthProxy implements AutoCloseable {
         return Math.max(0, Math.min(cacheNanos, left));
     }
 
+    /**
+     * §12 control API: forgets every accepted answer of {@code user} (or of login session {@code session}), so a revoked
+     * session cannot come straight back on a cached answer: its next connect asks the backend.
+     */
+    public void forget(String user, String session) {
+        cache.synchronous().asMap().values().removeIf(a -> a.accepted()
+                && (user == null || user.equals(a.principal().subject()))
+                && (session == null || session.equals(a.principal().session())));
+    }
+
     /** Calls made to the backend so far (a cache hit or a shared in-flight call makes none). */
     public long calls() {
         return calls.sum();

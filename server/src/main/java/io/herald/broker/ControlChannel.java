@@ -33,6 +33,18 @@ public interface ControlChannel extends AutoCloseable {
      */
     CompletionStage<Void> send(String tag, byte[] message);
 
+    /**
+     * Starts receiving what any instance {@linkplain #broadcast broadcasts}, this one's included (§12 control API);
+     * {@code handler} runs on a broker thread and must not block.
+     */
+    CompletionStage<Void> openBroadcast(Consumer<byte[]> handler);
+
+    /** Sends {@code message} to every instance, this one included; completes when Redis took it. */
+    CompletionStage<Void> broadcast(byte[] message);
+
+    /** How many instances advertised themselves within the last few seconds, this one included (as last read). */
+    int liveInstances();
+
     @Override
     void close();
 }

@@ -181,6 +181,20 @@ class AuthProxyE2ETest {
     }
 
     @Test
+    void aRevokedSessionCannotComeBackOnACachedAnswer() {
+        try (WsTestClient ws = realtime("ok:rev:sess-r")) {
+            ws.nextJson();
+            assertEquals(202, server.post("/api/v1/disconnect", server.adminToken(), "{\"session\":\"sess-r\"}")
+                    .statusCode());
+            assertEquals(4401, ws.awaitClose().code());
+        }
+        try (WsTestClient ws = realtime("ok:rev:sess-r")) {
+            assertEquals("rev", ws.nextJson().get("user_id").asText());
+        }
+        assertEquals(2, backend.calls(), "the revoked session's cached answer was forgotten: the backend decides again");
+    }
+
+    @Test
     void syncAndChannelsTakeTheAnswerToo() {
         try (WsTestClient sync = WsTestClient.connect(server.ws("/api/v1/sync/ws/d1?token=" + q("ok:sy")))) {
             sync.send("{\"type\":\"subscribe\"}");

@@ -284,7 +284,7 @@ public final class RedisBroker implements Broker {
         }
         String channelName = new String(channel, StandardCharsets.UTF_8);
         if (channelName.startsWith(controlPrefix)) {
-            Consumer<byte[]> r = controlHandler;
+            Consumer<byte[]> r = controlHandlers.get(channelName);
             if (r != null) {
                 r.accept(body);
             }
@@ -333,11 +333,13 @@ public final class RedisBroker implements Broker {
 
     // --- the control channel's transport (RedisControlChannel): not topic traffic ---
 
-    private volatile Consumer<byte[]> controlHandler;
+    /** Control channels (full names) → their receivers: each instance's own, and the bus every instance hears. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Consumer<byte[]>> controlHandlers =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Subscribes {@code {prefix}{channel}} like a topic, so it is restored after an outage like the others. */
     CompletionStage<Void> receiveControl(String channel, Consumer<byte[]> handler) {
-        this.controlHandler = handler;
+        controlHandlers.put(prefix + channel, handler);
         return firstSubscriber(channel);
     }
 

@@ -100,6 +100,28 @@ public final class RedisControlChannel implements ControlChannel {
         });
     }
 
+    static final String BUS = "control:bus";
+
+    @Override
+    public CompletionStage<Void> openBroadcast(Consumer<byte[]> handler) {
+        return broker.receiveControl(BUS, handler);
+    }
+
+    @Override
+    public CompletionStage<Void> broadcast(byte[] message) {
+        if (broker.commands() == null || !broker.connected()) {
+            return CompletableFuture.failedFuture(new BrokerUnavailableException("Redis is not connected"));
+        }
+        return broker.publishControl(BUS, message);
+    }
+
+    @Override
+    public int liveInstances() {
+        Set<String> now = live;
+        String own = tag;
+        return own == null || now.contains(own) ? Math.max(1, now.size()) : now.size() + 1;
+    }
+
     @Override
     public void close() {
         synchronized (this) {
