@@ -32,6 +32,7 @@ import io.herald.protocol.Disconnect;
 import io.herald.protocol.Endpoint;
 import io.herald.protocol.channels.ChannelsDialect;
 import io.herald.protocol.realtime.RealtimeDialect;
+import io.herald.protocol.socketio.AdapterIngress;
 import io.herald.protocol.socketio.SocketIoDialect;
 import io.herald.protocol.socketio.SocketIoSettings;
 import io.herald.protocol.sync.SyncDialect;
@@ -179,6 +180,17 @@ public final class Gateway implements AutoCloseable {
             log.warn("broker {} failed to start: {}", broker.type(), e.getCause().toString());
         }
         // after the broker is up: the polling relay opens its control channel (§7 polling without sticky sessions)
+        if (broker instanceof RedisBroker redis && config.socketIoAdapter() != null) {
+            // §12: an unchanged Socket.IO app's broadcasts, through its own Redis adapter's channels
+            AdapterIngress ingress = new AdapterIngress(hub, ByteBufAllocator.DEFAULT);
+            redis.receiveSocketIoAdapter(config.socketIoAdapter(), ingress).whenComplete((ok, failure) -> {
+                if (failure != null) {
+                    log.warn("socket.io adapter ingress not started: {}", failure.getMessage());
+                } else {
+                    log.info("socket.io adapter ingress listening under key {}", config.socketIoAdapter());
+                }
+            });
+        }
         if (broker instanceof RedisBroker redis) {
             this.control = new RedisControlChannel(redis, config.redisPrefix());
             socketIoDialect.useControlChannel(control);

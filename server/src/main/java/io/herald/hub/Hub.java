@@ -186,6 +186,39 @@ public final class Hub {
         }
     }
 
+    /**
+     * §12 Socket.IO rooms: {@code frame} (already rendered for renderer {@code slot}, owned by the hub from now on) to
+     * every local subscriber of that slot holding any of {@code topics} and none of {@code except}, once each. One task
+     * per event loop that holds any of the topics. Callable from any thread; never blocks.
+     */
+    public void publishRooms(int slot, ByteBuf frame, List<String> topics, List<String> except) {
+        long publishedNanos = System.nanoTime();
+        stats.countPublished();
+        java.util.Set<HubShard> targets = new java.util.LinkedHashSet<>();
+        for (String t : topics) {
+            TopicInterest ti = this.topics.get(t);
+            if (ti != null) {
+                targets.addAll(java.util.Arrays.asList(ti.shards));
+            }
+        }
+        ByteBuf[] frames = new ByteBuf[renderers.length];
+        frames[slot] = frame;
+        if (targets.isEmpty()) {
+            Publication.releaseFrames(frames);
+            return;
+        }
+        String[] to = topics.toArray(new String[0]);
+        String[] not = except.toArray(new String[0]);
+        Publication pub = new Publication(to[0], 0, null, frames, targets.size(), publishedNanos);
+        for (HubShard shard : targets) {
+            try {
+                shard.loop.execute(() -> stats.countDelivered(shard.deliverRooms(pub, to, not, stats)));
+            } catch (RejectedExecutionException e) {
+                pub.shardDone();
+            }
+        }
+    }
+
     /** Topics with at least one local subscriber. */
     public int topicCount() {
         return topics.size();

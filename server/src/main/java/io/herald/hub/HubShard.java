@@ -6,6 +6,7 @@ import io.netty.util.concurrent.EventExecutor;
 
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -94,9 +95,53 @@ final class HubShard {
         return delivered;
     }
 
+    /**
+     * Runs on {@link #loop}: hands the publication's frame to every subscriber of any of {@code topics} that is in none
+     * of {@code except}, once each however many of those topics it holds (§12 Socket.IO rooms).
+     */
+    int deliverRooms(Publication pub, String[] topics, String[] except, Stats stats) {
+        int delivered = 0;
+        try {
+            java.util.Set<Subscriber> skip = null;
+            for (String e : except) {
+                skip = collect(members.get(e), skip);
+            }
+            java.util.Set<Subscriber> seen = topics.length > 1 ? new java.util.HashSet<>() : null;
+            for (String topic : topics) {
+                Object m = members.get(topic);
+                Iterable<Subscriber> subs = m instanceof Many many ? many : m != null ? List.of((Subscriber) m) : List.of();
+                for (Subscriber s : subs) {
+                    if ((skip == null || !skip.contains(s)) && (seen == null || seen.add(s))) {
+                        delivered += deliverTo(s, topic, pub, stats);
+                    }
+                }
+            }
+        } finally {
+            pub.shardDone();
+        }
+        return delivered;
+    }
+
+    private static java.util.Set<Subscriber> collect(Object m, java.util.Set<Subscriber> into) {
+        if (m == null) {
+            return into;
+        }
+        java.util.Set<Subscriber> out = into == null ? new java.util.HashSet<>() : into;
+        if (m instanceof Many many) {
+            out.addAll(many);
+        } else {
+            out.add((Subscriber) m);
+        }
+        return out;
+    }
+
     private static int deliverTo(Subscriber s, Publication pub, Stats stats) {
+        return deliverTo(s, pub.topic, pub, stats);
+    }
+
+    private static int deliverTo(Subscriber s, String topic, Publication pub, Stats stats) {
         ByteBuf frame = pub.frame(s.rendererSlot());
-        if (frame != null && s.deliver(pub.topic, pub.offset, pub.epoch, frame.retainedDuplicate())) {
+        if (frame != null && s.deliver(topic, pub.offset, pub.epoch, frame.retainedDuplicate())) {
             stats.recordDeliveryLatency(System.nanoTime() - pub.publishedNanos);
             return 1;
         }

@@ -154,6 +154,37 @@ class HubTest {
     }
 
     @Test
+    void roomsReachTheirSlotOnceEachMinusExcept() throws Exception {
+        FakeSubscriber both = new FakeSubscriber(loopA, 1); // in room u1 (user) and room s1 (session)
+        FakeSubscriber other = new FakeSubscriber(loopB, 1);
+        FakeSubscriber excluded = new FakeSubscriber(loopB, 1);
+        FakeSubscriber otherDialect = new FakeSubscriber(loopA, 0);
+        onLoop(loopA, () -> {
+            hub.subscribe(both, "user:u1");
+            hub.subscribe(both, "session:s1");
+            hub.subscribe(otherDialect, "user:u1");
+        });
+        onLoop(loopB, () -> {
+            hub.subscribe(other, "user:u2");
+            hub.subscribe(excluded, "user:u2");
+            hub.subscribe(excluded, "session:gone");
+        });
+        ByteBuf frame = ByteBufAllocator.DEFAULT.buffer().writeBytes("42[\"ev\"]".getBytes(StandardCharsets.UTF_8));
+        hub.publishRooms(1, frame, List.of("user:u1", "session:s1", "user:u2"), List.of("session:gone"));
+        drain();
+        assertEquals(List.of("42[\"ev\"]"), both.got, "once, though in two of the rooms");
+        assertEquals(List.of("42[\"ev\"]"), other.got);
+        assertEquals(List.of(), excluded.got, "in an except room");
+        assertEquals(List.of(), otherDialect.got, "another endpoint's connection on the same topic");
+        both.releaseAll();
+        other.releaseAll();
+        assertEquals(0, frame.refCnt());
+        ByteBuf nobody = ByteBufAllocator.DEFAULT.buffer().writeByte('x');
+        hub.publishRooms(1, nobody, List.of("user:none"), List.of());
+        assertEquals(0, nobody.refCnt(), "released at once when no room has anyone here");
+    }
+
+    @Test
     void oneTaskPerLoopPerPublication() throws Exception {
         List<FakeSubscriber> subs = new ArrayList<>();
         for (int i = 0; i < 100; i++) {

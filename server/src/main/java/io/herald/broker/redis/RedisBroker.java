@@ -83,6 +83,8 @@ public final class RedisBroker implements Broker {
     private final EnvelopeParser parser = new EnvelopeParser();
     private final AtomicLong rejected = new AtomicLong();
     private final InstanceRegistry registry;
+    /** §12: the Socket.IO adapter ingress, or null. */
+    private volatile SocketIoAdapterSubscriber adapterSubscriber;
     /** §11 positions and history, or null when history is off. */
     private final RedisHistory history;
     /** Standalone: the one node. Cluster: one per master, keyed host:port. Broker thread only. */
@@ -151,6 +153,20 @@ public final class RedisBroker implements Broker {
         this.registry = new InstanceRegistry(prefix, instanceId, thread, () -> commands);
         this.history = historySize <= 0 ? null
                 : new RedisHistory(prefix, historySize, historyTtl, endpoints.cluster(), () -> commands);
+    }
+
+    /**
+     * §12 {@code HERALD_SOCKETIO_ADAPTER}: hands {@code handler} (on a lettuce thread) every broadcast a Socket.IO app
+     * publishes through its Redis adapter under {@code key}; closed with the broker.
+     */
+    public CompletionStage<Void> receiveSocketIoAdapter(String key, Consumer<byte[]> handler) {
+        if (endpoints.cluster()) {
+            return CompletableFuture.failedFuture(new UnsupportedOperationException(
+                    "the sharded Socket.IO adapter on a Redis Cluster is not supported yet"));
+        }
+        SocketIoAdapterSubscriber s = new SocketIoAdapterSubscriber(resources, endpoints.uris().get(0), key, handler);
+        adapterSubscriber = s;
+        return s.start();
     }
 
     @Override
@@ -595,6 +611,10 @@ public final class RedisBroker implements Broker {
             c.close();
         }
         thread.shutdownNow();
+        SocketIoAdapterSubscriber adapter = adapterSubscriber;
+        if (adapter != null) {
+            adapter.close();
+        }
         subscriberClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         commandClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         resources.shutdown(0, 2, TimeUnit.SECONDS);

@@ -660,7 +660,8 @@ public final class SocketIoDialect implements Dialect<SioState> {
     @Override
     public ByteBuf ownFrame(Connection<SioState> c, String topic, long offset, String epoch, ByteBuf frame) {
         SioRecovery r = c.state().recovery;
-        String vector = r == null ? null : r.advance(topic, epoch, offset);
+        // an event without a position (a Socket.IO app's emit through Redis, §12) leaves the offsets alone
+        String vector = r == null || offset <= 0 ? null : r.advance(topic, epoch, offset);
         if (vector == null) {
             return frame; // §7 exactly: no extra argument for a client that did not ask
         }
