@@ -11,6 +11,9 @@
 //   POST /__delay {"ms": N}      delay every /auth answer by N ms (a slow backend)
 //   GET  /__calls                {"calls": N, "last": <the last /auth body>}
 //   POST /__reset                calls back to 0, delay back to 0
+//   GET /api/users/me, /api/sessions, /api/server/version   a stand-in for Immich's API as
+//                scripts/immich-auth-proxy.js asks it: the credential (x-immich-user-token, x-api-key, ...) decides,
+//                ok:<user>[:<session>] is that user in that session, anything else 401.
 //   POST /emit {"op": "emit"|"to"|"except"|"toMany", "room": r, "rooms": [..], "event": e, "args": [..]}
 //                an unchanged Socket.IO server (socket.io + @socket.io/redis-adapter, pinned in package-lock.json)
 //                emitting through Redis: io.emit / io.to(room).emit / io.except(room).emit / io.to([..]).emit;
@@ -93,6 +96,15 @@ function emit(target, op, body) {
 const server = http.createServer(async (req, res) => {
   try {
     const body = await readBody(req);
+    if (req.url.startsWith("/api/")) {
+      const [kind, user, session] = credential({ headers: req.headers }).split(":");
+      if (kind !== "ok") return reply(res, 401, { message: "Invalid user token" });
+      if (req.url === "/api/users/me") return reply(res, 200, { id: user, name: user });
+      if (req.url === "/api/sessions") return reply(res, 200, [{ id: "elsewhere", current: false },
+        ...(session ? [{ id: session, current: true }] : [])]);
+      if (req.url === "/api/server/version") return reply(res, 200, { major: 2, minor: 3, patch: 1 });
+      return reply(res, 404, {});
+    }
     if (req.url === "/auth" && req.method === "POST") {
       calls++;
       last = body;

@@ -57,7 +57,10 @@ class RedisBrokerE2ETest {
         }
     }
 
-    /** Topic channels only: each instance also holds its control channel (§7 polling relay), {@code herald:control:<tag>}. */
+    /**
+     * Topic channels only: each instance also holds its control channel (§7 polling relay), {@code herald:control:<tag>},
+     * and hears the control API's bus, {@code herald:control:bus} (§12).
+     */
     static Set<String> topicChannels() {
         Set<String> out = new HashSet<>(on.redis().channels());
         out.removeIf(c -> c.startsWith("herald:control:"));
@@ -67,8 +70,9 @@ class RedisBrokerE2ETest {
     @Test
     void anInstanceIsSubscribedInRedisToExactlyWhatItsClientsListenTo() throws Exception {
         awaitTrue(() -> topicChannels().isEmpty(), "no client, no subscription");
-        assertEquals(2, on.redis().channels().stream().filter(c -> c.startsWith("herald:control:")).count(),
-                "one control channel per instance, nothing else");
+        assertEquals(3, on.redis().channels().stream().filter(c -> c.startsWith("herald:control:")).count(),
+                "one control channel per instance and the control API's bus (§12), nothing else");
+        awaitTrue(() -> on.redis().numsub("herald:control:bus") == 2, "both instances hear the bus");
         try (WsTestClient ws = realtime(on.a(), "bob", "s2")) {
             assertEquals(1, on.redis().numsub("herald:share:s2"), "A only; B has no client on s2");
             assertEquals(Set.of("herald:share:s2", "herald:user:bob", "herald:broadcast"), topicChannels(),
