@@ -1,8 +1,10 @@
 package io.herald.protocol;
 
+import io.herald.auth.Authentication;
+import io.herald.auth.Credentials;
 import io.herald.auth.Principal;
-import io.herald.hub.Subscriber;
 import io.herald.hub.Envelope;
+import io.herald.hub.Subscriber;
 import io.herald.hub.Topic;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -51,9 +53,9 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
     private boolean admitted;
     private List<Runnable> onEnded;
     /** §12: the auth proxy's events for this connection alone, until {@link #greet()} sends them; null when none. */
-    private List<io.herald.auth.Authentication.Greeting> greeting;
+    private List<Authentication.Greeting> greeting;
     /** §12: what Socket.IO's CONNECT asks the auth proxy about (the upgrade's headers); null when not needed. */
-    private io.herald.auth.Credentials credentials;
+    private Credentials credentials;
     /** §12: topics the control API added beyond the token ({@link #widen}); null while none. */
     private Set<Topic> widened;
     /** Epoch millis of {@link #open()}, for the control API's listing (§12). */
@@ -295,7 +297,7 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
     }
 
     /** §12: the events the auth proxy gave for this connection, sent by {@link #greet()}. */
-    public void greetWith(List<io.herald.auth.Authentication.Greeting> events) {
+    public void greetWith(List<Authentication.Greeting> events) {
         this.greeting = events == null || events.isEmpty() ? null : events;
     }
 
@@ -304,12 +306,12 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
      * ({@link Dialect#greeting}); a dialect calls it right after its {@code connected} (Socket.IO: CONNECT's answer).
      */
     public void greet() {
-        List<io.herald.auth.Authentication.Greeting> events = greeting;
+        List<Authentication.Greeting> events = greeting;
         greeting = null;
         if (events == null) {
             return;
         }
-        for (io.herald.auth.Authentication.Greeting g : events) {
+        for (Authentication.Greeting g : events) {
             ByteBuf frame = dialect.greeting(new Envelope(GREETING, g.eventType(), g.data(), null, null),
                     alloc());
             if (frame != null) {
@@ -344,13 +346,13 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
     }
 
     /** §12: keeps the upgrade's credentials for a dialect that authenticates in band (Socket.IO's CONNECT). */
-    public void keepCredentials(io.herald.auth.Credentials c) {
+    public void keepCredentials(Credentials c) {
         this.credentials = c;
     }
 
     /** The credentials {@link #keepCredentials} kept, handed out once; null when none. */
-    public io.herald.auth.Credentials takeCredentials() {
-        io.herald.auth.Credentials c = credentials;
+    public Credentials takeCredentials() {
+        Credentials c = credentials;
         credentials = null;
         return c;
     }

@@ -1,8 +1,8 @@
 package io.herald.protocol;
 
 import io.herald.auth.BearerTokens;
-import io.herald.hub.FrameRenderer;
 import io.herald.hub.Envelope;
+import io.herald.hub.FrameRenderer;
 import io.herald.hub.Topic;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;

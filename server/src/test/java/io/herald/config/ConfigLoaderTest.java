@@ -93,6 +93,34 @@ class ConfigLoaderTest {
         assertTrue(load(Map.of("HERALD_SOCKETIO_CONFORMANCE", "true", "HERALD_BIND", "localhost")).socketIoConformance());
     }
 
+    // §1/§12: the backend keys, their defaults and their refusals
+    @Test
+    void backendKeys() {
+        HeraldConfig d = load(Map.of());
+        assertNull(d.authProxy());
+        assertEquals(List.of("authorization", "cookie", "x-immich-user-token", "x-immich-session-token", "x-api-key"),
+                d.authProxyHeaders());
+        assertEquals(Duration.ofSeconds(2), d.authProxyTimeout());
+        assertEquals(Duration.ofSeconds(30), d.authProxyCache());
+        assertNull(d.socketIoAdapter());
+        HeraldConfig c = load(Map.of("HERALD_AUTH_PROXY", "https://backend.example/auth?x=1",
+                "HERALD_AUTH_PROXY_HEADERS", "X-Api-Key, Cookie", "HERALD_AUTH_PROXY_TIMEOUT", "500ms",
+                "HERALD_AUTH_PROXY_CACHE", "0s", "HERALD_SOCKETIO_ADAPTER", "socket.io", "HERALD_BROKER", "redis://r:6379"));
+        assertEquals("backend.example", c.authProxy().getHost());
+        assertEquals(List.of("x-api-key", "cookie"), c.authProxyHeaders(), "header names compare in lower case");
+        assertEquals(Duration.ofMillis(500), c.authProxyTimeout());
+        assertEquals("socket.io", c.socketIoAdapter());
+        assertTrue(fails(Map.of("HERALD_AUTH_PROXY", "ftp://x/")).getMessage().startsWith("HERALD_AUTH_PROXY: "));
+        assertTrue(fails(Map.of("HERALD_AUTH_PROXY", "not a url")).getMessage().startsWith("HERALD_AUTH_PROXY: "));
+        assertTrue(fails(Map.of("HERALD_AUTH_PROXY_TIMEOUT", "0s")).getMessage().startsWith("HERALD_AUTH_PROXY_TIMEOUT: "));
+        assertTrue(fails(Map.of("HERALD_SOCKETIO_ADAPTER", "socket.io")).getMessage()
+                .startsWith("HERALD_SOCKETIO_ADAPTER: "), "needs Redis");
+        assertTrue(fails(Map.of("HERALD_SOCKETIO_ADAPTER", "a#b", "HERALD_BROKER", "redis://r:6379")).getMessage()
+                .startsWith("HERALD_SOCKETIO_ADAPTER: "));
+        assertTrue(fails(Map.of("HERALD_SOCKETIO_ADAPTER", "socket.io", "HERALD_BROKER", "redis-cluster://a:1,b:2"))
+                .getMessage().contains("not supported yet"));
+    }
+
     // §1: the --config file wins over the environment
     @Test
     void fileOverridesEnvironment() throws IOException {

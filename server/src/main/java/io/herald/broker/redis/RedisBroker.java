@@ -160,7 +160,7 @@ public final class RedisBroker implements Broker {
      * publishes through its Redis adapter under {@code key}; closed with the broker.
      */
     public CompletionStage<Void> receiveSocketIoAdapter(String key, Consumer<byte[]> handler) {
-        if (endpoints.cluster()) {
+        if (endpoints.cluster()) { // refused at start-up by the configuration; kept for embedders
             return CompletableFuture.failedFuture(new UnsupportedOperationException(
                     "the sharded Socket.IO adapter on a Redis Cluster is not supported yet"));
         }
