@@ -320,17 +320,33 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
         }
     }
 
-    /** §12: the control API grants {@code topic} to this connection beyond its token (not to the token). */
-    public void widen(Topic topic) {
+    /**
+     * §12 control API: grants {@code topic} to this connection beyond its token (not to the token) and subscribes it
+     * through the dialect, as if the client had asked; false, doing nothing, when this endpoint does not deliver that
+     * kind of topic ({@link Dialect#grantable}).
+     */
+    public boolean grant(Topic topic) {
+        if (!dialect.grantable().contains(topic.kind())) {
+            return false;
+        }
         (widened == null ? widened = new java.util.HashSet<>(2) : widened).add(topic);
+        dialect.subscribeGranted(this, topic);
+        return true;
     }
 
-    /** §12: takes back what {@link #widen} granted; true when it had. */
-    public boolean narrow(Topic topic) {
-        return widened != null && widened.remove(topic);
+    /** §12 control API: the reverse of {@link #grant}; false when this endpoint does not deliver that kind of topic. */
+    public boolean takeBack(Topic topic) {
+        if (!dialect.grantable().contains(topic.kind())) {
+            return false;
+        }
+        if (widened != null) {
+            widened.remove(topic);
+        }
+        dialect.unsubscribeGranted(this, topic);
+        return true;
     }
 
-    /** §12: true when the control API granted {@code topic} to this connection. */
+    /** §12: true when the control API granted {@code topic} to this connection ({@link #grant}). */
     public boolean widens(Topic topic) {
         return widened != null && widened.contains(topic);
     }

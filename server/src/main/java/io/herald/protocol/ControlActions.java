@@ -47,11 +47,11 @@ public final class ControlActions {
 
     /** Subscribes every connection of {@code user} whose endpoint delivers {@code topic}; completes with how many. */
     public CompletableFuture<Integer> subscribe(String user, Topic topic) {
-        return connections.collect(of(user, null), c -> serverSubscribe(c, topic) ? 1 : null).thenApply(List::size);
+        return connections.collect(of(user, null), c -> c.grant(topic) ? 1 : null).thenApply(List::size);
     }
 
     public CompletableFuture<Integer> unsubscribe(String user, Topic topic) {
-        return connections.collect(of(user, null), c -> serverUnsubscribe(c, topic) ? 1 : null).thenApply(List::size);
+        return connections.collect(of(user, null), c -> c.takeBack(topic) ? 1 : null).thenApply(List::size);
     }
 
     /** Each matching connection as a JSON object: instance, endpoint, transport, session, connected_since, topics. */
@@ -87,13 +87,5 @@ public final class ControlActions {
 
     private static <S> void revoke(Connection<S> c) {
         c.dialect().revoke(c);
-    }
-
-    private static <S> boolean serverSubscribe(Connection<S> c, Topic t) {
-        return c.dialect().serverSubscribe(c, t);
-    }
-
-    private static <S> boolean serverUnsubscribe(Connection<S> c, Topic t) {
-        return c.dialect().serverUnsubscribe(c, t);
     }
 }

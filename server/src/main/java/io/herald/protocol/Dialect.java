@@ -9,6 +9,8 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
 
+import java.util.Set;
+
 /**
  * One dialect (§4–§7) as a plug-in over the shared core: it only translates, client messages into commands on its
  * {@link Connection} and publications into its frames. Authentication, the hub, the broker, the outbound bound,
@@ -127,17 +129,24 @@ public interface Dialect<S> extends FrameRenderer {
     }
 
     /**
-     * §12 control API: subscribes {@code c} to {@code topic} as if its client had asked (answering {@code subscribed}
-     * where the dialect has one), beyond its token ({@link Connection#widen}). False, doing nothing, when this
-     * endpoint does not deliver that kind of topic.
+     * §12 control API: the kinds of topic this endpoint delivers, which the control API may grant its connections
+     * ({@link Connection#grant}); none by default.
      */
-    default boolean serverSubscribe(Connection<S> c, Topic topic) {
-        return false;
+    default Set<Topic.Kind> grantable() {
+        return Set.of();
     }
 
-    /** §12 control API: the reverse of {@link #serverSubscribe}; false when this endpoint does not deliver that kind. */
-    default boolean serverUnsubscribe(Connection<S> c, Topic topic) {
-        return false;
+    /**
+     * §12: {@code topic}, just granted, subscribed as if the client had asked (answering {@code subscribed} where the
+     * dialect has one). By default without a frame, and §10's way: confirmed, or the connection closes 1013.
+     */
+    default void subscribeGranted(Connection<S> c, Topic topic) {
+        c.subscribeOrClose(topic);
+    }
+
+    /** §12: {@code topic}, just taken back, unsubscribed as if the client had asked; by default without a frame. */
+    default void unsubscribeGranted(Connection<S> c, Topic topic) {
+        c.unsubscribe(topic);
     }
 
     /** §12 control API: the backend revoked this connection's user or session: close 4401 {@code revoked}. */

@@ -160,6 +160,10 @@ class ControlApiE2ETest {
         o.putObject("auth").put("token", token("rex", null, List.of(), List.of(), List.of()));
         try (SocketIoNodeClient rex = SocketIoNodeClient.start(o)) {
             rex.next("connect");
+            accepted(server.post("/api/v1/subscribe", server.adminToken(), "{\"user\":\"rex\",\"topic\":\"session:ops-room\"}"));
+            Thread.sleep(200); // Socket.IO has no subscribed frame to wait for
+            server.publish("{\"topic\":\"session:ops-room\",\"event_type\":\"granted\",\"data\":7}");
+            assertEquals(7, rex.nextEvent("granted").get("args").get(0).asInt(), "a room the token never named");
             accepted(server.post("/api/v1/disconnect", server.adminToken(), "{\"user\":\"rex\"}"));
             assertEquals("io server disconnect", rex.next("disconnect").get("reason").asText());
             assertTrue(rex.during(Duration.ofMillis(500)).stream()

@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -36,6 +37,7 @@ import java.util.concurrent.CompletableFuture;
 public final class ChannelsDialect implements Dialect<Void> {
     /** §6: at most this many subscriptions per connection. */
     public static final int MAX_SUBSCRIPTIONS = 1000;
+    private static final Set<Topic.Kind> GRANTABLE = java.util.EnumSet.of(Topic.Kind.CHANNEL);
 
     private static final SerializedString TYPE = new SerializedString("type");
     private static final SerializedString CHANNEL = new SerializedString("channel");
@@ -169,28 +171,23 @@ public final class ChannelsDialect implements Dialect<Void> {
         }));
     }
 
-    /** §12: a channel, as if the client had sent {@code subscribe} (no {@code id}); the answer is the same. */
+    /** §12: the control API may grant channels; the answers are those of the client's own commands (no {@code id}). */
     @Override
-    public boolean serverSubscribe(Connection<Void> c, Topic topic) {
-        if (topic.kind() != Topic.Kind.CHANNEL) {
-            return false;
-        }
-        c.widen(topic);
-        subscribe(c, null, topic.id(), null);
-        return true;
+    public Set<Topic.Kind> grantable() {
+        return GRANTABLE;
     }
 
-    /** §12: a channel, as if the client had sent {@code unsubscribe} (answered only when it was subscribed). */
     @Override
-    public boolean serverUnsubscribe(Connection<Void> c, Topic topic) {
-        if (topic.kind() != Topic.Kind.CHANNEL) {
-            return false;
+    public void subscribeGranted(Connection<Void> c, Topic channel) {
+        subscribe(c, null, channel.id(), null);
+    }
+
+    /** Answered {@code unsubscribed} only when it was subscribed. */
+    @Override
+    public void unsubscribeGranted(Connection<Void> c, Topic channel) {
+        if (c.isSubscribed(channel)) {
+            unsubscribe(c, null, channel.id());
         }
-        c.narrow(topic);
-        if (c.isSubscribed(topic)) {
-            unsubscribe(c, null, topic.id());
-        }
-        return true;
     }
 
     private void unsubscribe(Connection<Void> c, String id, String channel) {
@@ -219,9 +216,8 @@ public final class ChannelsDialect implements Dialect<Void> {
             return;
         }
         // §12: an opaque token goes to the auth proxy, with nothing else (the upgrade's headers are long gone)
-        Authenticator auth = authenticator;
-        CompletableFuture<Authentication> checked = auth.authenticate(token,
-                auth.proxied() ? new Credentials(Endpoint.CHANNELS.label(), token, java.util.Map.of(), null) : null);
+        CompletableFuture<Authentication> checked = authenticator.authenticate(token,
+                new Credentials(Endpoint.CHANNELS.label(), token, java.util.Map.of(), null));
         if (checked.isDone()) {
             refreshed(c, id, checked.join());
         } else {

@@ -16,6 +16,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
 import java.time.Clock;
+import java.util.Set;
 
 /**
  * The realtime endpoint, PROTOCOL.md §5: {@code /api/v1/realtime/ws}. Greets with {@code connected},
@@ -23,6 +24,7 @@ import java.time.Clock;
  * {@code user:{sub}} topic and {@code broadcast}.
  */
 public final class RealtimeDialect implements Dialect<Void> {
+    private static final Set<Topic.Kind> GRANTABLE = java.util.EnumSet.of(Topic.Kind.SHARE);
     private static final SerializedString TYPE = new SerializedString("type");
     private static final SerializedString SHARE_ID = new SerializedString("share_id");
     private static final SerializedString DATA = new SerializedString("data");
@@ -164,28 +166,23 @@ public final class RealtimeDialect implements Dialect<Void> {
         });
     }
 
-    /** §12: a share, as if the client had sent {@code subscribe}; the answer is the same. */
+    /** §12: the control API may grant shares; the answers are those of the client's own commands. */
     @Override
-    public boolean serverSubscribe(Connection<Void> c, Topic topic) {
-        if (topic.kind() != Topic.Kind.SHARE) {
-            return false;
-        }
-        c.widen(topic);
-        subscribe(c, topic.id(), null);
-        return true;
+    public Set<Topic.Kind> grantable() {
+        return GRANTABLE;
     }
 
-    /** §12: a share, as if the client had sent {@code unsubscribe} (answered only when it was subscribed). */
     @Override
-    public boolean serverUnsubscribe(Connection<Void> c, Topic topic) {
-        if (topic.kind() != Topic.Kind.SHARE) {
-            return false;
+    public void subscribeGranted(Connection<Void> c, Topic share) {
+        subscribe(c, share.id(), null);
+    }
+
+    /** Answered {@code unsubscribed} only when it was subscribed. */
+    @Override
+    public void unsubscribeGranted(Connection<Void> c, Topic share) {
+        if (c.isSubscribed(share)) {
+            unsubscribe(c, share.id());
         }
-        c.narrow(topic);
-        if (c.isSubscribed(topic)) {
-            unsubscribe(c, topic.id());
-        }
-        return true;
     }
 
     private void unsubscribe(Connection<Void> c, String shareId) {

@@ -1,10 +1,10 @@
 package io.herald.protocol.socketio;
 
-import io.herald.auth.BearerTokens;
-import io.herald.auth.Principal;
 import io.herald.auth.Authentication;
 import io.herald.auth.Authenticator;
+import io.herald.auth.BearerTokens;
 import io.herald.auth.Credentials;
+import io.herald.auth.Principal;
 import io.herald.auth.TokenVerifier;
 import io.herald.broker.history.History;
 import io.herald.hub.Envelope;
@@ -37,6 +37,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -53,6 +54,8 @@ public final class SocketIoDialect implements Dialect<SioState> {
     private static final SecureRandom RANDOM = new SecureRandom();
     static final String IMMICH_HEADER = "x-immich-user-token";
     static final String IMMICH_COOKIE = "immich_access_token";
+    /** §7, §12: the kinds of topic a Socket.IO connection receives: its rooms. */
+    private static final Set<Topic.Kind> ROOMS = java.util.EnumSet.of(Topic.Kind.USER, Topic.Kind.SESSION, Topic.Kind.BROADCAST);
 
     private final SocketIoSettings settings;
     private final Authenticator authenticator;
@@ -497,15 +500,14 @@ public final class SocketIoDialect implements Dialect<SioState> {
             return; // one CONNECT is being checked by the auth proxy; a second one at once is ignored
         }
         // §7, §12: auth.token, else the upgrade's credentials (its headers go to the auth proxy)
-        Credentials kept = c.takeCredentials();
+        Credentials kept = c.takeCredentials(); // kept only with an auth proxy; the authenticator ignores it otherwise
         String token = p.authToken();
-        Authenticator auth = authenticator;
         CompletableFuture<Authentication> checked;
         if (token != null) {
-            checked = auth.authenticate(token, !auth.proxied() ? null : kept != null ? kept.withToken(token)
+            checked = authenticator.authenticate(token, kept != null ? kept.withToken(token)
                     : new Credentials(Endpoint.SOCKETIO.label(), token, java.util.Map.of(), null));
         } else if (kept != null) {
-            checked = auth.authenticate(null, kept);
+            checked = authenticator.authenticate(null, kept);
         } else {
             checked = CompletableFuture.completedFuture(Authentication.unauthorized("no credentials"));
         }
@@ -710,29 +712,13 @@ public final class SocketIoDialect implements Dialect<SioState> {
         }
     }
 
-    /** §12: {@code user:}, {@code session:} or {@code broadcast} topics, delivered as this endpoint delivers its own. */
+    /**
+     * §12: the control API may grant what this endpoint delivers, {@code user:}, {@code session:} and
+     * {@code broadcast}; subscribed without a frame (Socket.IO has none), confirmed or closed 1013 (§10).
+     */
     @Override
-    public boolean serverSubscribe(Connection<SioState> c, Topic topic) {
-        if (!delivers(topic) || !c.state().namespaces.contains("/")) {
-            return delivers(topic);
-        }
-        c.widen(topic);
-        c.subscribe(topic); // Socket.IO has no subscribed frame; an unconfirmed one is retried by the next CONNECT
-        return true;
-    }
-
-    @Override
-    public boolean serverUnsubscribe(Connection<SioState> c, Topic topic) {
-        if (!delivers(topic)) {
-            return false;
-        }
-        c.narrow(topic);
-        c.unsubscribe(topic);
-        return true;
-    }
-
-    private static boolean delivers(Topic topic) {
-        return topic.kind() == Topic.Kind.USER || topic.kind() == Topic.Kind.SESSION || topic.kind() == Topic.Kind.BROADCAST;
+    public Set<Topic.Kind> grantable() {
+        return ROOMS;
     }
 
     /**
@@ -761,8 +747,7 @@ public final class SocketIoDialect implements Dialect<SioState> {
     /** §8.3: {@code 42["force_sync"]} when events of the user's topic or broadcasts were lost. */
     @Override
     public ByteBuf forceSync(Topic topic, ByteBufAllocator alloc) {
-        return topic.kind() == Topic.Kind.USER || topic.kind() == Topic.Kind.SESSION || topic.kind() == Topic.Kind.BROADCAST
-                ? TextFrames.text(alloc, FORCE_SYNC) : null;
+        return ROOMS.contains(topic.kind()) ? TextFrames.text(alloc, FORCE_SYNC) : null;
     }
 
     private static final byte[] FORCE_SYNC = "42[\"force_sync\"]".getBytes(StandardCharsets.UTF_8);
@@ -774,7 +759,7 @@ public final class SocketIoDialect implements Dialect<SioState> {
     @Override
     public ByteBuf render(Envelope e, ByteBufAllocator alloc) {
         Topic.Kind kind = e.topic().kind();
-        if (kind != Topic.Kind.USER && kind != Topic.Kind.SESSION && kind != Topic.Kind.BROADCAST) {
+        if (!ROOMS.contains(kind)) {
             return null;
         }
         return TextFrames.json(alloc, g -> {

@@ -10,15 +10,17 @@ import io.herald.protocol.Disconnect;
 import io.herald.protocol.Endpoint;
 import io.herald.protocol.Replies;
 import io.herald.protocol.TextFrames;
+import io.herald.broker.history.History;
+import io.herald.protocol.Resumption;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
-import io.herald.broker.history.History;
-import io.herald.protocol.Resumption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -35,6 +37,8 @@ public final class SyncDialect implements Dialect<Void> {
     private static final SerializedString SHARE_ID = new SerializedString("share_id");
     private static final SerializedString DEVICE_ID = new SerializedString("device_id");
     private static final SerializedString DATA = new SerializedString("data");
+
+    private static final Set<Topic.Kind> GRANTABLE = java.util.EnumSet.of(Topic.Kind.SHARE);
 
     private final History history;
 
@@ -96,7 +100,7 @@ public final class SyncDialect implements Dialect<Void> {
         List<Topic> shares = new ArrayList<>();
         List<CompletableFuture<Void>> pending = new ArrayList<>();
         List<Boolean> already = new ArrayList<>();
-        java.util.Set<String> readable = new java.util.LinkedHashSet<>(c.principal().shares());
+        Set<String> readable = new LinkedHashSet<>(c.principal().shares());
         for (Topic t : c.widened()) {
             if (t.kind() == Topic.Kind.SHARE) {
                 readable.add(t.id()); // §12: granted by the control API
@@ -200,26 +204,15 @@ public final class SyncDialect implements Dialect<Void> {
      * A device that has not subscribed yet gets it with its own subscribe: nothing is delivered before that (§4).
      */
     @Override
-    public boolean serverSubscribe(Connection<Void> c, Topic topic) {
-        if (topic.kind() != Topic.Kind.SHARE) {
-            return false;
-        }
-        c.widen(topic);
+    public Set<Topic.Kind> grantable() {
+        return GRANTABLE;
+    }
+
+    @Override
+    public void subscribeGranted(Connection<Void> c, Topic share) {
         if (c.isSubscribed(Topic.device(c.pathParameter()))) {
             subscribe(c, Map.of());
         }
-        return true;
-    }
-
-    /** §12: a share, unsubscribed without a frame (§4 has none). */
-    @Override
-    public boolean serverUnsubscribe(Connection<Void> c, Topic topic) {
-        if (topic.kind() != Topic.Kind.SHARE) {
-            return false;
-        }
-        c.narrow(topic);
-        c.unsubscribe(topic);
-        return true;
     }
 
     /**
