@@ -177,9 +177,14 @@ public final class Hub {
             return;
         }
         Publication pub = new Publication(topic, envelope.offset(), envelope.epoch(), frames, targets.length, publishedNanos);
+        toShards(Arrays.asList(targets), pub, shard -> shard.deliver(pub, stats));
+    }
+
+    /** One task per shard, each delivering {@code pub} its way and counting what it delivered. */
+    private void toShards(Iterable<HubShard> targets, Publication pub, java.util.function.ToIntFunction<HubShard> deliver) {
         for (HubShard shard : targets) {
             try {
-                shard.loop.execute(() -> stats.countDelivered(shard.deliver(pub, stats)));
+                shard.loop.execute(() -> stats.countDelivered(deliver.applyAsInt(shard)));
             } catch (RejectedExecutionException e) {
                 pub.shardDone(); // the loop is shutting down; its connections are gone with it
             }
@@ -198,7 +203,7 @@ public final class Hub {
         for (String t : topics) {
             TopicInterest ti = this.topics.get(t);
             if (ti != null) {
-                targets.addAll(java.util.Arrays.asList(ti.shards));
+                targets.addAll(Arrays.asList(ti.shards));
             }
         }
         ByteBuf[] frames = new ByteBuf[renderers.length];
@@ -210,13 +215,7 @@ public final class Hub {
         String[] to = topics.toArray(new String[0]);
         String[] not = except.toArray(new String[0]);
         Publication pub = new Publication(to[0], 0, null, frames, targets.size(), publishedNanos);
-        for (HubShard shard : targets) {
-            try {
-                shard.loop.execute(() -> stats.countDelivered(shard.deliverRooms(pub, to, not, stats)));
-            } catch (RejectedExecutionException e) {
-                pub.shardDone();
-            }
-        }
+        toShards(targets, pub, shard -> shard.deliverRooms(pub, to, not, stats));
     }
 
     /** Topics with at least one local subscriber. */

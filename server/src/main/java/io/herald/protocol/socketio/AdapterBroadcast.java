@@ -97,16 +97,11 @@ public record AdapterBroadcast(String namespace, List<String> rooms, List<String
         String nsp = "/";
         byte[] data = null;
         boolean binary = false;
-        boolean hasId = false;
         for (int i = 0; i < n; i++) {
             String key = u.unpackString();
             switch (key) {
                 case "type" -> type = u.unpackInt();
                 case "nsp" -> nsp = u.unpackString();
-                case "id" -> {
-                    hasId = true;
-                    u.skipValue();
-                }
                 case "data" -> {
                     ByteArrayOutputStream out = new ByteArrayOutputStream(128);
                     try (JsonGenerator g = JSON.createGenerator(out)) {
@@ -117,7 +112,7 @@ public record AdapterBroadcast(String namespace, List<String> rooms, List<String
                 default -> u.skipValue();
             }
         }
-        return type == null || type != EVENT || binary || hasId || !isEventData(data) ? null : new Packet(nsp, data);
+        return type == null || type != EVENT || binary || !isEventData(data) ? null : new Packet(nsp, data);
     }
 
     /** {@code {rooms, except, flags}}; null when it asks for acknowledgements ({@code flags.timeout}). */
@@ -305,83 +300,89 @@ public record AdapterBroadcast(String namespace, List<String> rooms, List<String
             }
             Integer type = null;
             String nsp = "/";
-            byte[] data = null;
-            List<String> rooms = List.of();
-            List<String> except = List.of();
+            Packet packet = null;
+            Opts opts = null;
             boolean request = false;
-            boolean acks = false;
-            boolean event = false;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken t = p.nextToken();
-                switch (name) {
-                    case "type" -> type = p.getIntValue();
-                    case "nsp" -> nsp = p.getText();
-                    case "data" -> {
-                        if (t != JsonToken.START_OBJECT) {
-                            p.skipChildren();
-                            break;
-                        }
-                        while (p.nextToken() == JsonToken.FIELD_NAME) {
-                            String k = p.currentName();
-                            JsonToken v = p.nextToken();
-                            switch (k) {
-                                case "requestId" -> request = true;
-                                case "packet" -> {
-                                    if (v != JsonToken.START_OBJECT) {
-                                        p.skipChildren();
-                                        break;
-                                    }
-                                    while (p.nextToken() == JsonToken.FIELD_NAME) {
-                                        String pk = p.currentName();
-                                        JsonToken pv = p.nextToken();
-                                        if ("type".equals(pk)) {
-                                            event = pv == JsonToken.VALUE_NUMBER_INT && p.getIntValue() == EVENT;
-                                        } else if ("data".equals(pk) && pv == JsonToken.START_ARRAY) {
-                                            int from = (int) p.currentTokenLocation().getByteOffset();
-                                            p.skipChildren();
-                                            int to = (int) p.currentLocation().getByteOffset();
-                                            data = java.util.Arrays.copyOfRange(message, from, to);
-                                        } else {
-                                            p.skipChildren();
-                                        }
-                                    }
-                                }
-                                case "opts" -> {
-                                    if (v != JsonToken.START_OBJECT) {
-                                        p.skipChildren();
-                                        break;
-                                    }
-                                    while (p.nextToken() == JsonToken.FIELD_NAME) {
-                                        String ok = p.currentName();
-                                        JsonToken ov = p.nextToken();
-                                        if ("rooms".equals(ok)) {
-                                            rooms = jsonRooms(p, ov);
-                                        } else if ("except".equals(ok)) {
-                                            except = jsonRooms(p, ov);
-                                        } else if ("flags".equals(ok) && ov == JsonToken.START_OBJECT) {
-                                            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                                                acks |= "timeout".equals(p.currentName());
-                                                p.nextToken();
-                                                p.skipChildren();
-                                            }
-                                        } else {
-                                            p.skipChildren();
-                                        }
-                                    }
-                                }
-                                default -> p.skipChildren();
-                            }
+                if ("type".equals(name) && t == JsonToken.VALUE_NUMBER_INT) {
+                    type = p.getIntValue();
+                } else if ("nsp".equals(name) && t == JsonToken.VALUE_STRING) {
+                    nsp = p.getText();
+                } else if ("data".equals(name) && t == JsonToken.START_OBJECT) {
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String k = p.currentName();
+                        JsonToken v = p.nextToken();
+                        switch (k) {
+                            case "packet" -> packet = jsonPacket(p, v, message);
+                            case "opts" -> opts = jsonOpts(p, v);
+                            case "requestId" -> request = true;
+                            default -> p.skipChildren();
                         }
                     }
-                    default -> p.skipChildren();
+                } else {
+                    p.skipChildren();
                 }
             }
-            if (type == null || type != SHARDED_BROADCAST || request || acks || !event || !isEventData(data)) {
+            if (type == null || type != SHARDED_BROADCAST || request || packet == null || opts == null) {
                 return null;
             }
-            return new AdapterBroadcast(nsp, rooms, except, data);
+            return new AdapterBroadcast(nsp, opts.rooms, opts.except, packet.data);
         }
+    }
+
+    /** {@code {type, data}} (the sharded form names the namespace outside); null when it is not an EVENT. */
+    private static Packet jsonPacket(JsonParser p, JsonToken t, byte[] message) throws IOException {
+        if (t != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            return null;
+        }
+        boolean event = false;
+        byte[] data = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String k = p.currentName();
+            JsonToken v = p.nextToken();
+            if ("type".equals(k)) {
+                event = v == JsonToken.VALUE_NUMBER_INT && p.getIntValue() == EVENT;
+            } else if ("data".equals(k) && v == JsonToken.START_ARRAY) {
+                int from = (int) p.currentTokenLocation().getByteOffset();
+                p.skipChildren();
+                data = java.util.Arrays.copyOfRange(message, from, (int) p.currentLocation().getByteOffset());
+            } else {
+                p.skipChildren();
+            }
+        }
+        return event && isEventData(data) ? new Packet("/", data) : null;
+    }
+
+    /** {@code {rooms, except, flags}}; null when it asks for acknowledgements ({@code flags.timeout}). */
+    private static Opts jsonOpts(JsonParser p, JsonToken t) throws IOException, Unreadable {
+        if (t != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            return null;
+        }
+        List<String> rooms = List.of();
+        List<String> except = List.of();
+        boolean acks = false;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String k = p.currentName();
+            JsonToken v = p.nextToken();
+            if ("rooms".equals(k)) {
+                rooms = jsonRooms(p, v);
+            } else if ("except".equals(k)) {
+                except = jsonRooms(p, v);
+            } else if ("flags".equals(k) && v == JsonToken.START_OBJECT) {
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    acks |= "timeout".equals(p.currentName());
+                    p.nextToken();
+                    p.skipChildren();
+                }
+            } else {
+                p.skipChildren();
+            }
+        }
+        return acks ? null : new Opts(rooms, except);
     }
 
     private static List<String> jsonRooms(JsonParser p, JsonToken t) throws IOException, Unreadable {
