@@ -7,6 +7,7 @@
 //                                                         an on_server_version event), expiring after ttl (3600)
 //                  noexp:<user>                           200 without expires_at
 //                  bad:*  401        forbidden:*  403        broken:*  500        garbage:*  200 with no user_id
+//                  huge:<user>  200 with 2 MiB of padding (past what Herald reads of an answer)
 //                anything else 401. Every answer waits the current delay first.
 //   POST /__delay {"ms": N}      delay every /auth answer by N ms (a slow backend)
 //   GET  /__calls                {"calls": N, "last": <the last /auth body>}
@@ -48,6 +49,7 @@ function answer(body) {
     case "forbidden": return [403, { error: "forbidden" }];
     case "broken": return [500, { error: "broken" }];
     case "garbage": return [200, { hello: "world" }];
+    case "huge": return [200, claims({ pad: "x".repeat(2 * 1024 * 1024) })];
     default: return [401, { error: "unauthorized" }];
   }
 }

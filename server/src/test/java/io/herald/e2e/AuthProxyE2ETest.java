@@ -112,14 +112,14 @@ class AuthProxyE2ETest {
 
     @Test
     void aBackendThatFailsIsTryAgainLaterNeverUnauthorizedAndNotCached() {
-        for (String token : List.of("broken:x", "garbage:x", "broken:x")) {
+        for (String token : List.of("broken:x", "garbage:x", "huge:x", "broken:x")) {
             try (WsTestClient ws = realtime(token)) {
                 WsTestClient.Closed closed = ws.awaitClose();
                 assertEquals(1013, closed.code(), token);
                 assertEquals("try again later", closed.reason());
             }
         }
-        assertEquals(3, backend.calls(), "an outage is not remembered: the next connect asks again");
+        assertEquals(4, backend.calls(), "an outage is not remembered: the next connect asks again");
     }
 
     @Test
@@ -235,6 +235,27 @@ class AuthProxyE2ETest {
                 assertEquals(2, ian.nextEvent("on_session_x").get("args").get(0).asInt(), transport);
             }
         }
+    }
+
+    @Test
+    void aPollingRequestWithAnotherUsersOpaqueCredentialsIsRefused() throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        String base = server.http("/socket.io/?EIO=4&transport=polling");
+        java.util.function.BiFunction<String, String, java.net.http.HttpRequest.Builder> as = (credential, url) ->
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).header("x-immich-user-token", credential)
+                        .timeout(Duration.ofSeconds(10));
+        String open = http.send(as.apply("ok:pam:s-pam", base).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        String sid = WsTestClient.json(open.substring(1)).get("sid").asText();
+        String session = base + "&sid=" + sid;
+        assertEquals(200, http.send(as.apply("ok:pam:s-pam", session).POST(java.net.http.HttpRequest.BodyPublishers
+                .ofString("40")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode());
+        java.net.http.HttpResponse<String> connected = http.send(as.apply("ok:pam:s-pam", session).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertTrue(connected.body().startsWith("40{"), connected.body());
+        java.net.http.HttpResponse<String> other = http.send(as.apply("ok:mallory", session).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, other.statusCode(), "§7: credentials of another user than the session's: " + other.body());
     }
 
     @Test

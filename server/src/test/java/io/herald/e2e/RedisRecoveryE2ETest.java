@@ -77,6 +77,19 @@ class RedisRecoveryE2ETest {
         return subscribed.get("epoch").asText();
     }
 
+    /** {@code FCALL herald_publish} on the keys of {@code tag} refuses {@code envelope} as "not an envelope". */
+    static void refused(String tag, String envelope, String why) {
+        redis.with(r -> {
+            try {
+                r.fcall("herald_publish", io.lettuce.core.ScriptOutputType.MULTI,
+                        new String[] {tag + ":log", tag + ":pos"}, envelope);
+                throw new AssertionError(why);
+            } catch (io.lettuce.core.RedisCommandExecutionException expected) {
+                assertTrue(expected.getMessage().contains("not an envelope"), expected.getMessage());
+            }
+        });
+    }
+
     @Test
     void aClientThatLeftOneInstanceResumesOnAnother() throws Exception {
         try (TestServer a = instance("a", redis.url()); TestServer b = instance("b", redis.url())) {
@@ -162,24 +175,10 @@ class RedisRecoveryE2ETest {
                     "{\"topic\":\"share:f1\",\"event_type\":\"file_updated\",\"data\":{\"n\":1}}")));
             assertEquals(List.of(epoch, 1L), answer, "the event's position: [epoch, offset]");
             assertEquals(event("f1", 1, 1), ws.next());
-            redis.with(r -> {
-                try {
-                    r.fcall("herald_publish", io.lettuce.core.ScriptOutputType.MULTI,
-                            new String[] {"{herald:share:f1}:log", "{herald:share:f1}:pos"},
-                            "{\"topic\":\"share:other\",\"event_type\":\"x\"}");
-                    throw new AssertionError("an envelope of another topic must be refused");
-                } catch (io.lettuce.core.RedisCommandExecutionException expected) {
-                    assertTrue(expected.getMessage().contains("not an envelope"), expected.getMessage());
-                }
-                try {
-                    r.fcall("herald_publish", io.lettuce.core.ScriptOutputType.MULTI,
-                            new String[] {"{app:share:f1}:log", "{app:share:f1}:pos"},
-                            "{\"topic\":\"share:f1\",\"event_type\":\"x\"}");
-                    throw new AssertionError("keys of another prefix must be refused: nobody listens there");
-                } catch (io.lettuce.core.RedisCommandExecutionException expected) {
-                    assertTrue(expected.getMessage().contains("not an envelope"), expected.getMessage());
-                }
-            });
+            refused("{herald:share:f1}", "{\"topic\":\"share:other\",\"event_type\":\"x\"}",
+                    "an envelope of another topic must be refused");
+            refused("{app:share:f1}", "{\"topic\":\"share:f1\",\"event_type\":\"x\"}",
+                    "keys of another prefix must be refused: nobody listens there");
             assertNull(ws.poll(Duration.ofMillis(300)), "nothing published for the refused one");
         }
     }

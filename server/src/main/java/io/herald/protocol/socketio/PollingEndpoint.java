@@ -145,11 +145,22 @@ final class PollingEndpoint implements HttpEndpoint, PollingTransport.Host {
         }
         CompletableFuture<FullHttpResponse> answer = new CompletableFuture<>();
         PollingTransport.Reply reply = local(answer, alloc, keepAlive, origin);
-        Connection<SioState> c = sessions.get(sid); // a body over maxPayload never gets here: see bodyTooLarge
         String body = post ? req.content().toString(StandardCharsets.UTF_8) : null; // copied: the router releases req
-        String requester = requester(req, query);
+        CompletableFuture<String> requester = requester(req, query, remoteAddr);
+        if (requester.isDone()) {
+            route(loop, reply, sid, post, body, requester.join());
+        } else { // §12: opaque credentials, asked of the auth proxy (a cache hit once the session's own were)
+            requester.thenAcceptAsync(user -> route(loop, reply, sid, post, body, user), loop);
+        }
+        return answer;
+    }
+
+    /** The request of {@code requester} (null: no valid credentials) for session {@code sid}, wherever it lives. */
+    private void route(EventExecutor loop, PollingTransport.Reply reply, String sid, boolean post, String body,
+                       String requester) {
+        Connection<SioState> c = sessions.get(sid); // a body over maxPayload never gets here: see bodyTooLarge
         if (c == null && relay.forward(loop, reply, sid, post, body, requester)) {
-            return answer; // another instance's session: the relay answers (§7 without sticky sessions)
+            return; // another instance's session: the relay answers (§7 without sticky sessions)
         }
         if (c == null) {
             Long closedAt = closedByClient.remove(sid);
@@ -158,10 +169,9 @@ final class PollingEndpoint implements HttpEndpoint, PollingTransport.Host {
             } else {
                 reply.error(EngineIo.UNKNOWN_SID);
             }
-            return answer;
+            return;
         }
         serve(c, requester, post, body, reply);
-        return answer;
     }
 
     /** A request for a local session, from this instance's clients or forwarded by another instance's relay. */
@@ -219,6 +229,24 @@ final class PollingEndpoint implements HttpEndpoint, PollingTransport.Host {
         }
         Authentication a = authenticator.local(token); // opaque credentials are the session's own: its sid names it
         return a.accepted() ? a.principal().subject() : null;
+    }
+
+    /**
+     * {@link #requester(HttpRequest, QueryStringDecoder)}, and with an auth proxy (§12) also for opaque credentials: the
+     * user the backend says they are, or null when it refuses them or cannot say.
+     */
+    CompletableFuture<String> requester(HttpRequest req, QueryStringDecoder query, String remoteAddr) {
+        String token = SocketIoDialect.tokenOf(req, query);
+        if (!authenticator.proxied() || (token != null && Authenticator.isJws(token))) {
+            return CompletableFuture.completedFuture(requester(req, query));
+        }
+        List<String> q = query.parameters().get("token");
+        Credentials credentials = Credentials.of(dialect.endpoint().label(), q == null || q.isEmpty() ? null : q.get(0),
+                req.headers(), authenticator.forwardedHeaders(), remoteAddr);
+        if (credentials.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return authenticator.authenticate(null, credentials).thenApply(a -> a.accepted() ? a.principal().subject() : null);
     }
 
     /** §7: false when {@code requester} (see {@link #requester}) is another user than the session's. */
