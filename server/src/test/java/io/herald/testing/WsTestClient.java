@@ -135,6 +135,14 @@ public final class WsTestClient implements AutoCloseable {
         channel.writeAndFlush(new TextWebSocketFrame(text)).syncUninterruptibly();
     }
 
+    /**
+     * Like {@link #send} for a client that races the server's close (expiry tests keep a connection busy until the
+     * server closes it): waits for the write and answers whether it went out instead of throwing.
+     */
+    public boolean trySend(String text) {
+        return channel.writeAndFlush(new TextWebSocketFrame(text)).awaitUninterruptibly().isSuccess();
+    }
+
     public void sendFrame(WebSocketFrame frame) {
         channel.writeAndFlush(frame).syncUninterruptibly();
     }
