@@ -37,5 +37,12 @@ process.stdin.on("data", (d) => {
     if (line === "close-engine") socket.io.engine.close();
   }
 });
-process.stdin.on("end", () => { socket.close(); process.exit(0); });
+process.stdin.on("end", () => {
+  // Say goodbye as an app would. Over long-polling the goodbye is a POST still on its way when close() returns,
+  // and exiting at once would leave Herald's session to its ping timeout: give it a moment (loopback).
+  const polling = socket.io.engine && socket.io.engine.transport && socket.io.engine.transport.name === "polling";
+  socket.close();
+  if (polling) setTimeout(() => process.exit(0), 300);
+  else process.exit(0);
+});
 setTimeout(() => process.exit(0), 60000);
