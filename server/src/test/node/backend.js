@@ -1,5 +1,8 @@
 // A stand-in backend for Herald's §12 end-to-end tests, run as its own process:
 //   node backend.js '{"redisPort": 6379, "adapterKey": "socket.io"}'     (both optional)
+//   node backend.js '{"redisCluster": [7001, 7002, 7003], "adapterKey": "socket.io"}'
+//                the Socket.IO app uses the sharded adapter (createShardedAdapter, SPUBLISH, dynamic subscription mode)
+//                on that Redis Cluster instead
 // It prints {"on":"listening","port":N} once ready, then serves on 127.0.0.1:N:
 //   POST /auth   Herald's auth proxy. The credential (body.token, else x-immich-user-token, x-immich-session-token,
 //                x-api-key, the immich_access_token cookie, or a Bearer Authorization) decides the answer:
@@ -18,7 +21,10 @@
 //   POST /emit {"op": "emit"|"to"|"except"|"toMany", "room": r, "rooms": [..], "event": e, "args": [..]}
 //                an unchanged Socket.IO server (socket.io + @socket.io/redis-adapter, pinned in package-lock.json)
 //                emitting through Redis: io.emit / io.to(room).emit / io.except(room).emit / io.to([..]).emit;
-//                needs redisPort. {"op": "emitter", ...} does the same through @socket.io/redis-emitter.
+//                needs redisPort or redisCluster. {"op": "emitter", ...} does the same through
+//                @socket.io/redis-emitter (not with redisCluster: the emitter has no sharded form).
+//   POST /fetch  the app's io.fetchSockets(): {"sockets": n, "ms": t}, or {"error": e, "ms": t} when the adapter
+//                waited for an answer from a server that never gave one (requestsTimeout 2 s)
 const http = require("http");
 
 const o = JSON.parse(process.argv[2] || "{}");
@@ -70,9 +76,17 @@ function reply(res, status, obj) {
 let io = null;
 let emitter = null;
 async function socketIo() {
-  if (io || !o.redisPort) return;
-  const { createClient } = require("redis");
+  if (io || !(o.redisPort || o.redisCluster)) return;
+  const { createClient, createCluster } = require("redis");
   const { Server } = require("socket.io");
+  if (o.redisCluster) {
+    const { createShardedAdapter } = require("@socket.io/redis-adapter");
+    const pub = createCluster({ rootNodes: o.redisCluster.map((p) => ({ url: `redis://127.0.0.1:${p}` })) });
+    const sub = pub.duplicate();
+    await Promise.all([pub.connect(), sub.connect()]);
+    io = new Server({ adapter: createShardedAdapter(pub, sub, { channelPrefix: o.adapterKey || "socket.io" }) });
+    return;
+  }
   const { createAdapter } = require("@socket.io/redis-adapter");
   const { Emitter } = require("@socket.io/redis-emitter");
   const url = `redis://127.0.0.1:${o.redisPort}`;
@@ -80,7 +94,7 @@ async function socketIo() {
   const sub = pub.duplicate();
   const emitterClient = pub.duplicate();
   await Promise.all([pub.connect(), sub.connect(), emitterClient.connect()]);
-  io = new Server({ adapter: createAdapter(pub, sub, { key: o.adapterKey || "socket.io" }) });
+  io = new Server({ adapter: createAdapter(pub, sub, { key: o.adapterKey || "socket.io", requestsTimeout: 2000 }) });
   emitter = new Emitter(emitterClient, { key: o.adapterKey || "socket.io" });
 }
 
@@ -122,6 +136,15 @@ const server = http.createServer(async (req, res) => {
       last = null;
       delay = 0;
       reply(res, 200, {});
+    } else if (req.url === "/fetch") {
+      await socketIo();
+      const t0 = Date.now();
+      try {
+        const sockets = await io.timeout(2000).fetchSockets();
+        reply(res, 200, { sockets: sockets.length, ms: Date.now() - t0 });
+      } catch (e) {
+        reply(res, 200, { error: String(e), ms: Date.now() - t0 });
+      }
     } else if (req.url === "/emit") {
       await socketIo();
       if (body.op === "emitter") emit(emitter, body.then, body);

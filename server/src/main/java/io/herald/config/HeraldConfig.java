@@ -95,8 +95,6 @@ public record HeraldConfig(
                     && socketIoAdapter.chars().noneMatch(ch -> ch == '#' || ch < 0x21 || ch > 0x7e),
                     ConfigKey.SOCKETIO_ADAPTER, "must be a key prefix such as socket.io (no '#', no spaces)");
             require(!broker.equals("local"), ConfigKey.SOCKETIO_ADAPTER, "needs a Redis broker");
-            require(!broker.startsWith("redis-cluster://"), ConfigKey.SOCKETIO_ADAPTER,
-                    "the sharded adapter on a Redis Cluster is not supported yet; use a redis:// broker");
         }
         require(!socketIoConformance || isLoopback(bind), ConfigKey.SOCKETIO_CONFORMANCE,
                 "the test profile runs only with a loopback HERALD_BIND (127.0.0.1, ::1 or localhost)");

@@ -117,8 +117,8 @@ class ConfigLoaderTest {
                 .startsWith("HERALD_SOCKETIO_ADAPTER: "), "needs Redis");
         assertTrue(fails(Map.of("HERALD_SOCKETIO_ADAPTER", "a#b", "HERALD_BROKER", "redis://r:6379")).getMessage()
                 .startsWith("HERALD_SOCKETIO_ADAPTER: "));
-        assertTrue(fails(Map.of("HERALD_SOCKETIO_ADAPTER", "socket.io", "HERALD_BROKER", "redis-cluster://a:1,b:2"))
-                .getMessage().contains("not supported yet"));
+        assertEquals("socket.io", load(Map.of("HERALD_SOCKETIO_ADAPTER", "socket.io",
+                "HERALD_BROKER", "redis-cluster://a:1,b:2")).socketIoAdapter(), "the sharded adapter on a cluster");
     }
 
     // §1: the --config file wins over the environment

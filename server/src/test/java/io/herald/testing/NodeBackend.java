@@ -45,6 +45,16 @@ public final class NodeBackend implements AutoCloseable {
         return start(JSON.createObjectNode().put("redisPort", redisPort).put("adapterKey", key));
     }
 
+    /**
+     * With a Socket.IO app on the sharded adapter ({@code createShardedAdapter}, {@code SPUBLISH}) of the Redis
+     * Cluster whose nodes listen on {@code ports}.
+     */
+    public static NodeBackend withShardedSocketIoApp(java.util.List<Integer> ports, String key) {
+        ObjectNode o = JSON.createObjectNode().put("adapterKey", key);
+        ports.forEach(o.putArray("redisCluster")::add);
+        return start(o);
+    }
+
     /** On a fixed port (0: any), e.g. to come back where a killed one was. */
     public static NodeBackend start(ObjectNode options) {
         SocketIoNodeClient.installOnce();
@@ -103,6 +113,14 @@ public final class NodeBackend implements AutoCloseable {
         if (!answer.path("emitted").asBoolean()) {
             throw new IllegalStateException("the app did not emit: " + answer);
         }
+    }
+
+    /**
+     * The app's {@code io.fetchSockets()}: {@code {"sockets": n, "ms": t}}, or {@code {"error": …}} when its adapter
+     * waited in vain for another server's answer.
+     */
+    public JsonNode fetchSockets() {
+        return call("POST", "/fetch", "{}");
     }
 
     private JsonNode call(String method, String path, String body) {

@@ -14,7 +14,7 @@ import java.util.StringJoiner;
 import java.util.function.Function;
 
 /**
- * A Redis Cluster of three masters (no replicas), each a real {@code redis-server} started by the test on a free
+ * A Redis Cluster of three masters (with {@link #startWithReplicas()} each with a replica), each a real {@code redis-server} started by the test on a free
  * port, joined with {@code redis-cli --cluster create}. A master can be killed and restarted on its port with
  * its node file, and slots can be moved between masters.
  */
@@ -25,17 +25,26 @@ public final class RedisCluster implements AutoCloseable {
     }
 
     public static RedisCluster start() {
+        return start(0);
+    }
+
+    /** Three masters and a replica of each (six nodes), as production clusters run. */
+    public static RedisCluster startWithReplicas() {
+        return start(1);
+    }
+
+    private static RedisCluster start(int replicas) {
         RedisCluster c = new RedisCluster();
         Path dir = RedisServer.tempDir();
         try {
-            for (int i = 0; i < 3; i++) {
+            for (int i = 0; i < 3 * (1 + replicas); i++) {
                 c.nodes.add(RedisServer.clusterNode(dir));
             }
             List<String> cmd = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
             for (RedisServer n : c.nodes) {
                 cmd.add("127.0.0.1:" + n.port());
             }
-            cmd.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
+            cmd.addAll(List.of("--cluster-replicas", Integer.toString(replicas), "--cluster-yes"));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (p.waitFor() != 0) {
@@ -67,7 +76,10 @@ public final class RedisCluster implements AutoCloseable {
         return j.toString();
     }
 
-    /** Waits until every running node reports {@code cluster_state:ok} and agrees on all 16384 slots. */
+    /**
+     * Waits until every running node reports {@code cluster_state:ok} and agrees on all 16384 slots, and every
+     * replica's link to its master is up.
+     */
     public void awaitHealthy() {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         String last = "";
@@ -75,8 +87,10 @@ public final class RedisCluster implements AutoCloseable {
             boolean ok = true;
             for (RedisServer n : nodes) {
                 String info = on(n, RedisCommands::clusterInfo);
-                last = info;
-                ok &= info.contains("cluster_state:ok") && info.contains("cluster_slots_ok:16384");
+                String replication = on(n, r -> r.info("replication"));
+                last = info + replication;
+                ok &= info.contains("cluster_state:ok") && info.contains("cluster_slots_ok:16384")
+                        && (replication.contains("role:master") || replication.contains("master_link_status:up"));
             }
             if (ok) {
                 return;

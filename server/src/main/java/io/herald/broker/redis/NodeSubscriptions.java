@@ -95,6 +95,8 @@ final class NodeSubscriptions {
     private boolean wasUp;
     private boolean closed;
     private boolean pingOutstanding;
+    /** The last connection attempt failed, or the connection was lost; cleared once connected. */
+    private boolean failed;
     private int subscribesInFlight;
     private int unsubscribesInFlight;
     private long backoffMillis = BACKOFF_MIN_MILLIS;
@@ -118,6 +120,11 @@ final class NodeSubscriptions {
     /** True while the pub/sub connection is open and answering. */
     boolean up() {
         return connection != null;
+    }
+
+    /** Not connected, and the last attempt failed or the connection was lost: the node seems down. */
+    boolean unreachable() {
+        return connection == null && failed;
     }
 
     /** Topics this node holds for the hub (wanted), confirmed or not. */
@@ -151,10 +158,11 @@ final class NodeSubscriptions {
             promise.complete(null);
             return;
         }
-        if (connection == null) {
+        if (connection == null && (failed || !connecting)) {
             promise.completeExceptionally(new BrokerUnavailableException("Redis is not connected"));
             return;
         }
+        // connected, or connecting for the first time (a node just added): the confirmation decides
         (e.waiting == null ? e.waiting = new ArrayList<>(1) : e.waiting).add(promise);
         reconcile(topic, e);
         flush();
@@ -435,6 +443,9 @@ final class NodeSubscriptions {
                 return;
             }
             if (failure != null) {
+                failed = true;
+                BrokerUnavailableException cause = new BrokerUnavailableException("Redis is not reachable");
+                topics.values().forEach(e -> failWaiting(e, cause)); // still wanted: subscribed once it connects
                 retryLater();
                 return;
             }
@@ -480,6 +491,7 @@ final class NodeSubscriptions {
             }
         });
         connection = c;
+        failed = false;
         backoffMillis = BACKOFF_MIN_MILLIS;
         pingOutstanding = false;
         Set<String> wanted = wantedTopics();
@@ -505,6 +517,7 @@ final class NodeSubscriptions {
         log.warn("redis {}: pub/sub connection lost ({}); reconnecting", uri.getHost() + ":" + uri.getPort(), why);
         StatefulRedisPubSubConnection<byte[], byte[]> c = connection;
         connection = null;
+        failed = true;
         generation++;
         subscribesInFlight = 0;
         unsubscribesInFlight = 0;

@@ -16,7 +16,6 @@ import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
-import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.models.partitions.Partitions;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
@@ -28,9 +27,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -60,7 +57,9 @@ import java.util.function.Supplier;
  *       events, so every connection on them gets {@code force_sync}.</li>
  *   <li>Cluster: sharded pub/sub, one subscriber connection per master; a topic lives on the master that owns
  *       its channel's slot, and moves when the slot does (failover, resharding, or Redis's own
- *       {@code sunsubscribe}).</li>
+ *       {@code sunsubscribe}) ({@link ClusterRoutes}).</li>
+ *   <li>Socket.IO apps (§12): the standalone adapter's broadcasts through {@link SocketIoAdapterSubscriber}; the
+ *       sharded adapter's on a cluster through a second {@link ClusterRoutes}, on replicas.</li>
  *   <li>Cluster stats (§9): {@link InstanceRegistry}.</li>
  * </ul>
  *
@@ -87,10 +86,14 @@ public final class RedisBroker implements Broker {
     private volatile SocketIoAdapterSubscriber adapterSubscriber;
     /** §11 positions and history, or null when history is off. */
     private final RedisHistory history;
-    /** Standalone: the one node. Cluster: one per master, keyed host:port. Broker thread only. */
-    private final Map<String, NodeSubscriptions> nodes = new LinkedHashMap<>();
-    /** Cluster: the node that holds each wanted topic. Broker thread only. */
-    private final Map<String, NodeSubscriptions> topicNode = new HashMap<>();
+    /** Standalone: the one node's subscriber connection. Broker thread only. */
+    private NodeSubscriptions standalone;
+    /** Cluster: a subscriber connection per master and the one that holds each wanted topic. Broker thread only. */
+    private final ClusterRoutes routes;
+    /** Cluster with §12 {@code HERALD_SOCKETIO_ADAPTER}: where the sharded adapter's channels are heard, or null. */
+    private ClusterRoutes adapterRoutes;
+    /** With {@link #adapterRoutes}: local {@code user:}/{@code session:} topics per adapter room. Broker thread only. */
+    private final Map<String, Integer> adapterRooms = new HashMap<>();
 
     private volatile Listener listener;
     private volatile StatefulConnection<byte[], byte[]> commandConnection;
@@ -153,6 +156,8 @@ public final class RedisBroker implements Broker {
         this.registry = new InstanceRegistry(prefix, instanceId, thread, () -> commands);
         this.history = historySize <= 0 ? null
                 : new RedisHistory(prefix, historySize, historyTtl, endpoints.cluster(), () -> commands);
+        this.routes = !endpoints.cluster() ? null : new ClusterRoutes("topic", prefix, this::partitions,
+                ClusterRoutes.MASTER, uri -> started(newNode(withCredentials(uri), true)));
     }
 
     /**
@@ -160,13 +165,116 @@ public final class RedisBroker implements Broker {
      * publishes through its Redis adapter under {@code key}; closed with the broker.
      */
     public CompletionStage<Void> receiveSocketIoAdapter(String key, Consumer<byte[]> handler) {
-        if (endpoints.cluster()) { // refused at start-up by the configuration; kept for embedders
-            return CompletableFuture.failedFuture(new UnsupportedOperationException(
-                    "the sharded Socket.IO adapter on a Redis Cluster is not supported yet"));
+        if (endpoints.cluster()) {
+            return receiveShardedAdapter(key, handler);
         }
         SocketIoAdapterSubscriber s = new SocketIoAdapterSubscriber(resources, endpoints.uris().get(0), key, handler);
         adapterSubscriber = s;
         return s.start();
+    }
+
+    /**
+     * §12 on a Redis Cluster: {@code createShardedAdapter} {@code SPUBLISH}es to {@code {key}#/#} (everyone, several
+     * rooms, requests) and, in its default dynamic mode, to {@code {key}#/#{room}#} for one room. Sharded pub/sub has
+     * no patterns, so Herald {@code SSUBSCRIBE}s the main channel and the room of every local {@code user:} and
+     * {@code session:} topic (a Socket.IO connection's rooms), each on a replica of its shard when there is one:
+     * the app counts its servers with {@code PUBSUB SHARDNUMSUB} on masters, and Herald must not be among them or
+     * its {@code fetchSockets} would wait for an answer that never comes.
+     */
+    private CompletionStage<Void> receiveShardedAdapter(String key, Consumer<byte[]> handler) {
+        String channelPrefix = key + "#/#";
+        CompletableFuture<Void> started = new CompletableFuture<>();
+        if (!onThread(() -> {
+            adapterRoutes = new ClusterRoutes("socket.io adapter channel", channelPrefix, this::partitions,
+                    ClusterRoutes.REPLICA_FIRST, uri -> started(newAdapterNode(withCredentials(uri), channelPrefix, handler)));
+            adapterRoutes.rebalance(); // connects to every replica (or replica-less master) first
+            wantAdapterMain(started);
+        })) {
+            started.completeExceptionally(new BrokerUnavailableException("broker closed"));
+        }
+        return started;
+    }
+
+    /** Broker thread: the main channel ({@code ""} under the adapter prefix), until Redis confirms it. */
+    private void wantAdapterMain(CompletableFuture<Void> started) {
+        CompletableFuture<Void> p = new CompletableFuture<>();
+        NodeSubscriptions n = wantAdapter("", p);
+        if (n != null && isMaster(n.uri())) {
+            log.warn("socket.io adapter: no live replica serves the shard of its main channel; subscribed on master {}, "
+                    + "where the app's PUBSUB SHARDNUMSUB counts Herald, so its fetchSockets and acknowledged broadcasts "
+                    + "wait for Herald until their timeout. Give each master a replica.", n.uri().getPort());
+        }
+        p.whenCompleteAsync((ok, failure) -> {
+            if (failure == null) {
+                started.complete(null);
+            } else if (!closed) {
+                thread.schedule(() -> wantAdapterMain(started), 1, TimeUnit.SECONDS);
+            }
+        }, thread);
+    }
+
+    /** Broker thread: wants an adapter channel where it lives now; null (and {@code p} failed) while that is unknown. */
+    private NodeSubscriptions wantAdapter(String topic, CompletableFuture<Void> p) {
+        NodeSubscriptions n = adapterRoutes.route(topic);
+        if (n == null) {
+            p.completeExceptionally(new BrokerUnavailableException("Redis Cluster topology not known yet"));
+        } else {
+            n.want(topic, p);
+        }
+        return n;
+    }
+
+    /** The adapter room a {@code user:} or {@code session:} topic stands for (§12: rooms by user id and session id). */
+    private static String adapterRoom(String topic) {
+        if (topic.startsWith("user:")) {
+            return topic.substring(5);
+        }
+        return topic.startsWith("session:") ? topic.substring(8) : null;
+    }
+
+    /**
+     * Broker thread: one more local topic in {@code room}; {@code p} completes once the room's channel is confirmed
+     * (at once when it already is).
+     */
+    private void joinAdapterRoom(String room, CompletableFuture<Void> p) {
+        adapterRooms.merge(room, 1, Integer::sum);
+        wantAdapter(room + "#", p);
+    }
+
+    /** Broker thread: one local topic fewer in {@code room}; the last unsubscribes its channel. */
+    private void leaveAdapterRoom(String room) {
+        Integer left = adapterRooms.computeIfPresent(room, (r, n) -> n == 1 ? null : n - 1);
+        if (left == null) {
+            NodeSubscriptions n = adapterRoutes.remove(room + "#");
+            if (n != null) {
+                n.unwant(room + "#");
+            }
+        }
+    }
+
+    private NodeSubscriptions newAdapterNode(RedisURI uri, String channelPrefix, Consumer<byte[]> handler) {
+        return new NodeSubscriptions(subscriberClient, uri, channelPrefix, true, thread, HEALTH_INTERVAL,
+                new NodeSubscriptions.Events() {
+                    @Override
+                    public void message(byte[] channel, byte[] body) {
+                        handler.accept(body);
+                    }
+
+                    @Override
+                    public void recovered(Set<String> topics) {
+                        // like the standalone ingress: the adapter keeps no history to resume from
+                    }
+
+                    @Override
+                    public void stateChanged() {
+                        rebalanceSoon();
+                    }
+
+                    @Override
+                    public void moved(String topic) {
+                        rebalanceSoon();
+                    }
+                });
     }
 
     @Override
@@ -219,9 +327,7 @@ public final class RedisBroker implements Broker {
                 rebalance();
                 thread.scheduleWithFixedDelay(this::rebalance, REBALANCE_MILLIS, REBALANCE_MILLIS, TimeUnit.MILLISECONDS);
             } else {
-                NodeSubscriptions n = newNode(endpoints.uris().get(0), false);
-                nodes.put(key(endpoints.uris().get(0)), n);
-                n.start();
+                standalone = started(newNode(endpoints.uris().get(0), false));
             }
             thread.scheduleWithFixedDelay(this::updateReady, 100, 100, TimeUnit.MILLISECONDS);
             registry.start();
@@ -277,9 +383,14 @@ public final class RedisBroker implements Broker {
     /** Ready (§9 {@code /readyz}) while commands flow and every subscriber connection is up and restored. */
     private void updateReady() {
         StatefulConnection<byte[], byte[]> c = commandConnection;
-        boolean up = c != null && c.isOpen() && !nodes.isEmpty();
-        for (NodeSubscriptions n : nodes.values()) {
-            up &= n.ready();
+        boolean up = c != null && c.isOpen();
+        if (routes == null) {
+            up &= standalone != null && standalone.ready();
+        } else {
+            up &= !routes.connections().isEmpty();
+            for (NodeSubscriptions n : routes.connections()) {
+                up &= n.ready();
+            }
         }
         if (up != ready) {
             ready = up;
@@ -408,13 +519,23 @@ public final class RedisBroker implements Broker {
             history.listen(topic); // before any message of it can arrive
         }
         CompletableFuture<Void> promise = new CompletableFuture<>();
+        CompletableFuture<Void> subscribed = new CompletableFuture<>();
         if (!onThread(() -> {
             NodeSubscriptions n = nodeFor(topic);
             if (n == null) {
-                promise.completeExceptionally(new BrokerUnavailableException("Redis is not connected"));
+                subscribed.completeExceptionally(new BrokerUnavailableException("Redis is not connected"));
+            } else {
+                n.want(topic, subscribed);
+            }
+            String room = adapterRoutes != null ? adapterRoom(topic) : null;
+            if (room == null) {
+                subscribed.whenComplete((ok, t) -> settle(promise, t));
                 return;
             }
-            n.want(topic, promise);
+            // §12 sharded adapter: the topic's connections hear the app's emits to the room once both are in place
+            CompletableFuture<Void> inRoom = new CompletableFuture<>();
+            joinAdapterRoom(room, inRoom);
+            CompletableFuture.allOf(subscribed, inRoom).whenComplete((ok, t) -> settle(promise, t));
         })) {
             promise.completeExceptionally(new BrokerUnavailableException("broker closed"));
         }
@@ -427,48 +548,38 @@ public final class RedisBroker implements Broker {
             history.forget(topic);
         }
         onThread(() -> {
-            NodeSubscriptions n = endpoints.cluster() ? topicNode.remove(topic) : single();
+            NodeSubscriptions n = routes != null ? routes.remove(topic) : standalone;
             if (n != null) {
                 n.unwant(topic);
+            }
+            String room = adapterRoutes != null ? adapterRoom(topic) : null;
+            if (room != null) {
+                leaveAdapterRoom(room);
             }
         });
     }
 
-    private NodeSubscriptions single() {
-        return nodes.isEmpty() ? null : nodes.values().iterator().next();
+    private static void settle(CompletableFuture<Void> promise, Throwable failure) {
+        if (failure == null) {
+            promise.complete(null);
+        } else {
+            promise.completeExceptionally(failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                    ? c.getCause() : failure);
+        }
     }
 
     /** Broker thread: where a topic lives (cluster: the master of its slot, as lettuce last saw the topology). */
     private NodeSubscriptions nodeFor(String topic) {
-        if (!endpoints.cluster()) {
-            return single();
-        }
-        NodeSubscriptions held = topicNode.get(topic);
-        if (held != null) {
-            return held;
-        }
-        NodeSubscriptions n = masterOf(topic);
-        if (n != null) {
-            topicNode.put(topic, n);
-        }
-        return n;
+        return routes != null ? routes.route(topic) : standalone;
     }
 
-    private NodeSubscriptions masterOf(String topic) {
-        Partitions partitions = ((RedisClusterClient) commandClient).getPartitions();
-        if (partitions == null) {
-            return null;
-        }
-        RedisClusterNode master = partitions.getMasterBySlot(SlotHash.getSlot((prefix + topic).getBytes(StandardCharsets.UTF_8)));
-        if (master == null || master.getUri() == null) {
-            return null;
-        }
-        RedisURI uri = withCredentials(master.getUri());
-        return nodes.computeIfAbsent(key(uri), k -> {
-            NodeSubscriptions n = newNode(uri, true);
-            n.start();
-            return n;
-        });
+    private Partitions partitions() {
+        return ((RedisClusterClient) commandClient).getPartitions();
+    }
+
+    private static NodeSubscriptions started(NodeSubscriptions n) {
+        n.start();
+        return n;
     }
 
     private boolean rebalanceScheduled;
@@ -494,49 +605,15 @@ public final class RedisBroker implements Broker {
         if (closed || commands == null) {
             return;
         }
-        Partitions partitions = ((RedisClusterClient) commandClient).getPartitions();
-        for (RedisClusterNode node : partitions) {
-            // A subscriber connection to every master, ready before any client asks (and counted by /readyz).
-            if (node.is(RedisClusterNode.NodeFlag.UPSTREAM) && !node.getSlots().isEmpty() && node.getUri() != null) {
-                RedisURI uri = withCredentials(node.getUri());
-                nodes.computeIfAbsent(key(uri), k -> {
-                    NodeSubscriptions n = newNode(uri, true);
-                    n.start();
-                    return n;
-                });
+        try {
+            routes.rebalance();
+            if (adapterRoutes != null) {
+                adapterRoutes.rebalance();
             }
+        } catch (RuntimeException e) {
+            // never let the periodic task die: a scheduled task that throws is not run again
+            log.warn("redis cluster: rebalancing failed; retrying", e);
         }
-        List<String> moves = new ArrayList<>();
-        for (Map.Entry<String, NodeSubscriptions> en : topicNode.entrySet()) {
-            NodeSubscriptions now = masterOf(en.getKey());
-            if (now != null && now != en.getValue()) {
-                moves.add(en.getKey());
-            } else if (now != null) {
-                now.resubscribe(en.getKey());
-            }
-        }
-        for (String topic : moves) {
-            NodeSubscriptions from = topicNode.get(topic);
-            NodeSubscriptions to = masterOf(topic);
-            List<CompletableFuture<Void>> waiting = from.release(topic);
-            if (waiting == null) {
-                topicNode.remove(topic);
-                continue;
-            }
-            topicNode.put(topic, to);
-            // Taken over as dropped: its confirmation on the new master, whenever that master is connected, tells
-            // its connections to resync (§10), and the waiting promises wait for it rather than fail.
-            to.takeOver(topic, waiting);
-            log.info("redis cluster: topic {} moved from {} to {}", topic, from.uri().getPort(), to.uri().getPort());
-        }
-        nodes.entrySet().removeIf(en -> {
-            NodeSubscriptions n = en.getValue();
-            if (!topicNode.containsValue(n) && !isMaster(n.uri())) {
-                n.close();
-                return true;
-            }
-            return false;
-        });
         updateReady();
     }
 
@@ -552,10 +629,6 @@ public final class RedisBroker implements Broker {
     /** A master as the topology names it, with the seed's credentials, database and TLS settings. */
     private RedisURI withCredentials(RedisURI nodeUri) {
         return RedisURI.builder(endpoints.uris().get(0)).withHost(nodeUri.getHost()).withPort(nodeUri.getPort()).build();
-    }
-
-    private static String key(RedisURI uri) {
-        return uri.getHost() + ":" + uri.getPort();
     }
 
     // --- cluster stats (§9) ---
@@ -595,9 +668,15 @@ public final class RedisBroker implements Broker {
         onThread(() -> {
             closed = true;
             ready = false;
-            nodes.values().forEach(NodeSubscriptions::close);
-            nodes.clear();
-            topicNode.clear();
+            if (standalone != null) {
+                standalone.close();
+            }
+            if (routes != null) {
+                routes.close();
+            }
+            if (adapterRoutes != null) {
+                adapterRoutes.close();
+            }
             registry.stop().whenComplete((v, t) -> done.complete(null));
         });
         try {
