@@ -10,6 +10,8 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
 
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * One dialect (§4–§7) as a plug-in over the shared core: it only translates, client messages into commands on its
@@ -48,9 +50,12 @@ public interface Dialect<S> extends FrameRenderer {
         return pathParameter;
     }
 
-    /** Refuses an upgrade request before the handshake (say Engine.IO's 400), or null to go on. */
-    default Refusal refuseUpgrade(HttpRequest request, QueryStringDecoder query) {
-        return null;
+    /**
+     * Refuses an upgrade request before the handshake (say Engine.IO's 400): completes with the refusal, or null to
+     * go on. Completed at once unless the dialect must ask the auth proxy (§12); {@code remoteAddr} is the client's.
+     */
+    default CompletionStage<Refusal> refuseUpgrade(HttpRequest request, QueryStringDecoder query, String remoteAddr) {
+        return CompletableFuture.completedFuture(null);
     }
 
     /**

@@ -53,6 +53,12 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        if (ctx.pipeline().get(HandlerNames.WS_UPGRADE) != null) {
+            // pipelined behind a WebSocket upgrade still being decided (§12: the auth proxy is asked): the
+            // connection is about to speak WebSocket, so nothing may answer in between
+            ctx.close();
+            return;
+        }
         if (!req.decoderResult().isSuccess()) {
             respond(ctx, req, decodeFailure(ctx, req.decoderResult().cause()), false);
             return;

@@ -40,7 +40,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * One WebSocket upgrade request, handled once: {@link HttpRouter} puts it behind itself for that request and hands
- * it the request. In order: the RFC 6455 version and method, the dialect's own refusal, the origin (§8.5, 403), the
+ * it the request. In order: the RFC 6455 version and method, the dialect's own refusal (which may wait for the auth
+ * proxy, §12, reading nothing meanwhile), the origin (§8.5, 403), the
  * connection cap (§1, 503), the credentials (§2); then it puts the WebSocket stages in place of the HTTP ones and of
  * itself <em>before</em> the 101 (so bytes right behind the request reach the dialect), writes the 101, and fires a
  * {@link Handshake} event down the new pipeline: the connection opens, or is closed with its refusal (4401, 4403).
@@ -67,14 +68,18 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         FullHttpRequest req = (FullHttpRequest) msg;
+        boolean kept = false;
         try {
-            upgrade(ctx, req);
+            kept = upgrade(ctx, req);
         } finally {
-            req.release();
+            if (!kept) {
+                req.release();
+            }
         }
     }
 
-    private void upgrade(ChannelHandlerContext ctx, FullHttpRequest req) {
+    /** Returns true when it kept {@code req} to finish later (and releases it then). */
+    private boolean upgrade(ChannelHandlerContext ctx, FullHttpRequest req) {
         // Every frame is bounded by maxFrame; fragments together by the aggregator (§8.4).
         // RFC 6455 only: Netty would also speak the hybi drafts (versions 7 and 8).
         WebSocketServerHandshaker handshaker = "13".equals(req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION))
@@ -82,14 +87,38 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
         if (handshaker == null) {
             ctx.pipeline().remove(this); // the client may retry with version 13 on this connection
             WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
-            return;
+            return false;
         }
         if (!HttpMethod.GET.equals(req.method())) {
             refuse(ctx, HttpResponses.methodNotAllowed(ctx.alloc(), "GET"));
-            return;
+            return false;
         }
         Dialect<?> dialect = match.dialect();
-        Refusal refused = dialect.refuseUpgrade(req, query);
+        CompletableFuture<Refusal> refusal = dialect.refuseUpgrade(req, query, remoteAddress(ctx.channel()))
+                .toCompletableFuture();
+        if (refusal.isDone()) {
+            decided(ctx, req, handshaker, dialect, refusal.isCompletedExceptionally() ? null : refusal.getNow(null));
+            return false;
+        }
+        // the dialect asks the auth proxy (§12): nothing is read from the client until it has answered
+        Channel channel = ctx.channel();
+        channel.config().setAutoRead(false);
+        refusal.whenCompleteAsync((refused, failure) -> {
+            try {
+                if (channel.isActive() && ctx.pipeline().context(this) != null) {
+                    channel.config().setAutoRead(true);
+                    decided(ctx, req, handshaker, dialect, failure == null ? refused : null);
+                }
+            } finally {
+                req.release();
+            }
+        }, channel.eventLoop());
+        return true;
+    }
+
+    /** The upgrade once the dialect said whether it refuses it: on the channel's loop. */
+    private void decided(ChannelHandlerContext ctx, FullHttpRequest req, WebSocketServerHandshaker handshaker,
+                         Dialect<?> dialect, Refusal refused) {
         if (refused != null) {
             refuse(ctx, render(refused));
             return;

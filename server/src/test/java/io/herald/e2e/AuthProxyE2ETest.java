@@ -258,6 +258,65 @@ class AuthProxyE2ETest {
         assertEquals(403, other.statusCode(), "§7: credentials of another user than the session's: " + other.body());
     }
 
+    /**
+     * §7 on the upgrade path too: a WebSocket upgrade of a polling session with another user's opaque credentials is
+     * refused 403 before any handshake (the backend says whose they are), while the session's own user upgrades.
+     */
+    @Test
+    void anUpgradeWithAnotherUsersOpaqueCredentialsIsRefused() throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        String base = server.http("/socket.io/?EIO=4&transport=polling");
+        java.util.function.BiFunction<String, String, java.net.http.HttpRequest.Builder> as = (credential, url) ->
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).header("x-immich-user-token", credential)
+                        .timeout(Duration.ofSeconds(10));
+        String open = http.send(as.apply("ok:quinn:s-q", base).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        String sid = WsTestClient.json(open.substring(1)).get("sid").asText();
+        String session = base + "&sid=" + sid;
+        assertEquals(200, http.send(as.apply("ok:quinn:s-q", session).POST(java.net.http.HttpRequest.BodyPublishers
+                .ofString("40")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode());
+        assertTrue(http.send(as.apply("ok:quinn:s-q", session).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body().startsWith("40{"));
+        String upgrade = server.ws("/socket.io/?EIO=4&transport=websocket&sid=" + sid);
+        backend.reset();
+        WsTestClient mallory = WsTestClient.start(upgrade, new DefaultHttpHeaders().set("x-immich-user-token", "ok:mallory"));
+        try {
+            assertTrue(mallory.handshakeDone().handle((ok, t) -> t != null)
+                    .get(WsTestClient.WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS), "no WebSocket");
+            assertEquals(403, mallory.httpStatus(), "§7: another user's credentials on this session");
+        } finally {
+            mallory.close();
+        }
+        assertEquals(1, backend.calls(), "the backend said whose they are");
+        try (WsTestClient own = WsTestClient.connect(upgrade,
+                new DefaultHttpHeaders().set("x-immich-user-token", "ok:quinn:s-q"))) {
+            assertEquals(101, own.httpStatus(), "the session's own user upgrades");
+            own.send("2probe");
+            assertEquals("3probe", own.next());
+        }
+    }
+
+    /** A request pipelined behind an upgrade that waits for the backend gets no answer: the connection just closes. */
+    @Test
+    void aRequestPipelinedBehindAPendingUpgradeClosesTheConnection() throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        String base = server.http("/socket.io/?EIO=4&transport=polling");
+        String open = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base))
+                .header("x-immich-user-token", "ok:rita:s-r").GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        String sid = WsTestClient.json(open.substring(1)).get("sid").asText();
+        backend.delay(Duration.ofMillis(300)); // the upgrade's credentials are not in the cache: it waits
+        String upgrade = "GET /socket.io/?EIO=4&transport=websocket&sid=" + sid + " HTTP/1.1\r\nHost: x\r\n"
+                + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nx-immich-user-token: ok:someone-else\r\n\r\n";
+        String second = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write((upgrade + second).getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            assertEquals(-1, socket.getInputStream().read(), "closed with no answer to either request");
+        }
+    }
+
     @Test
     void socketIoIsToldUnauthorizedOrUnavailableInItsOwnWords() {
         ObjectNode o = SocketIoNodeClient.options("http://127.0.0.1:" + server.port());

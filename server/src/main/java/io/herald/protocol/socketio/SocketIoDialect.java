@@ -39,6 +39,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The Socket.IO endpoint over WebSocket, PROTOCOL.md §7: Engine.IO v4 framing (one packet per WebSocket text
@@ -178,20 +179,23 @@ public final class SocketIoDialect implements Dialect<SioState> {
 
     /** Engine.IO's own answers to a bad request: HTTP 400 with its error code (§7 "as the reference does"). */
     @Override
-    public Refusal refuseUpgrade(HttpRequest request, QueryStringDecoder query) {
+    public CompletionStage<Refusal> refuseUpgrade(HttpRequest request, QueryStringDecoder query, String remoteAddr) {
         List<String> eio = query.parameters().get("EIO");
         if (eio == null || !"4".equals(eio.get(0))) {
-            return EngineIo.refusal(EngineIo.UNSUPPORTED_PROTOCOL_VERSION);
+            return CompletableFuture.completedFuture(EngineIo.refusal(EngineIo.UNSUPPORTED_PROTOCOL_VERSION));
         }
         List<String> transport = query.parameters().get("transport");
         if (transport == null || !"websocket".equals(transport.get(0))) {
-            return EngineIo.refusal(EngineIo.UNKNOWN_TRANSPORT);
+            return CompletableFuture.completedFuture(EngineIo.refusal(EngineIo.UNKNOWN_TRANSPORT));
         }
         Connection<SioState> from = continues(query);
-        if (from != null && !PollingEndpoint.sameUser(from, polling.requester(request, query))) {
-            return EngineIo.refusal(EngineIo.FORBIDDEN); // §7: another user's credentials on this session
+        if (from == null) {
+            // a sid with no polling session to upgrade is closed right after the handshake, as the reference does
+            return CompletableFuture.completedFuture(null);
         }
-        return null; // a sid with no polling session to upgrade is closed right after the handshake, as the reference does
+        // §7: another user's credentials on this session are refused, opaque ones too (§12: the proxy says whose)
+        return polling.requester(request, query, remoteAddr)
+                .thenApply(user -> PollingEndpoint.sameUser(from, user) ? null : EngineIo.refusal(EngineIo.FORBIDDEN));
     }
 
     /** §7 upgrade: a WebSocket with the {@code sid} of a long-polling session on this instance continues it. */

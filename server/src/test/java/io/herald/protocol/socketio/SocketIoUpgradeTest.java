@@ -284,7 +284,7 @@ class SocketIoUpgradeTest {
                 "/socket.io/?EIO=4&transport=websocket&sid=" + sid);
         req.headers().set(HttpHeaderNames.AUTHORIZATION, "Bearer " + SocketIoDialectTest.token("bob"));
         QueryStringDecoder q = new QueryStringDecoder(req.uri());
-        io.herald.protocol.Refusal refused = dialect.refuseUpgrade(req, q);
+        io.herald.protocol.Refusal refused = dialect.refuseUpgrade(req, q, null).toCompletableFuture().join();
         req.release();
         assertEquals(new io.herald.protocol.Refusal(403, "{\"code\":4,\"message\":\"Forbidden\"}"), refused);
         assertEquals("403 {\"code\":4,\"message\":\"Forbidden\"}", answer(request(HttpMethod.GET, "&sid=" + sid, null,
