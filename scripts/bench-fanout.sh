@@ -26,14 +26,17 @@
 #                           channels (§6 /ws), sync, or socketio (§7, the peers' dialect: the same clients
 #                           against Herald, Socket.IO and netty-socketio)
 #   --warmup D              fanout: publish this long before the measured duration, and leave it out of the
-#                           latency figures (default 0s: cold start included)
+#                           latency figures and the CPU window (default 10s, so the JIT has compiled the hot
+#                           path; --quick 0s; --warmup 0s measures the cold start)
 #   --results DIR           where runs are kept (default target/bench-fanout/<UTC time>)
 #   --report FILE           the Markdown written at the end (default docs/benchmarks.md; '-' for none)
 #
 # Environment: HERALD_BENCH_PORT (18080), SOCKETIO_BENCH_PORT (18081), NETTY_SOCKETIO_BENCH_PORT (18082),
 # BARE_BENCH_PORT (18083), HERALD_REDIS_BENCH_PORT (18084; instance B on +1, redis-server on +2);
 # BENCH_SERVER_JAVA_OPTS (default -Xmx2g, the same for every Java server);
-# BENCH_SERVER_CPUS / BENCH_CLIENT_CPUS (taskset CPU lists to pin server and load client apart);
+# BENCH_SERVER_CPUS / BENCH_CLIENT_CPUS (taskset CPU lists to pin server and load client apart; by default,
+# with 2 or more cores, the first half of them for the server and the rest for the client, so the server's CPU
+# is not the load client's contention; BENCH_PIN=off shares every core);
 # LOADTEST_CMD (default "java -jar loadtest/target/herald-loadtest.jar"; a stub can stand in for tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,7 +48,7 @@ servers="herald,socketio,netty-socketio,bare"
 only=""
 duration=""
 payload=256
-warmup=0s
+warmup=""
 herald_dialect=realtime
 results=""
 report="docs/benchmarks.md"
@@ -97,7 +100,18 @@ fi
 duration=${duration:-30s}
 [[ $duration =~ ^([0-9]+)s$ ]] || die "--duration must be whole seconds such as 30s"
 duration_s=${BASH_REMATCH[1]}
+if [[ -z $warmup ]]; then
+  if [[ $quick == 1 ]]; then warmup=0s; else warmup=10s; fi
+fi
 [[ $warmup =~ ^[0-9]+s$ ]] || die "--warmup must be whole seconds such as 10s"
+# Pin server and load client apart by default: unpinned, the load client's threads steal the server's cores and
+# the figures measure contention, not the server.
+cores=$(nproc)
+if [[ ${BENCH_PIN:-on} != off && -z ${BENCH_SERVER_CPUS:-} && -z ${BENCH_CLIENT_CPUS:-} && $cores -ge 2 ]]; then
+  half=$(( cores / 2 ))
+  BENCH_SERVER_CPUS=$( (( half == 1 )) && echo 0 || echo "0-$(( half - 1 ))" )
+  BENCH_CLIENT_CPUS=$( (( cores - half == 1 )) && echo "$half" || echo "$half-$(( cores - 1 ))" )
+fi
 for k in "${!custom[@]}"; do
   [[ -v "scenario[$k]" ]] || scenario_order+=("$k")
   scenario[$k]=${custom[$k]}
@@ -432,6 +446,9 @@ machine_info() {
     echo "date $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "git $(git rev-parse --short HEAD 2>/dev/null || echo none)"
     echo "argv scripts/bench-fanout.sh ${argv[*]}"
+    echo "server_cpus ${BENCH_SERVER_CPUS:-all}"
+    echo "client_cpus ${BENCH_CLIENT_CPUS:-all}"
+    echo "warmup $warmup"
   } > "$results/machine.txt"
 }
 

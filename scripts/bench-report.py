@@ -164,8 +164,17 @@ def main():
     w(f"- RAM: {ram_gib:.1f} GiB; kernel {machine.get('kernel', '?')}")
     w(f"- Java: {machine.get('java', '?')}; Node: {machine.get('node', '?')}")
     w(f"- Run: {machine.get('date', '?')} at commit {machine.get('git', '?')}: `{machine.get('argv', '').strip()}`")
-    w("- Server and load client share this machine's cores unless `BENCH_SERVER_CPUS`/`BENCH_CLIENT_CPUS` "
-      "pinned them apart; the servers run one at a time, each started fresh for each scenario.")
+    server_cpus, client_cpus = machine.get("server_cpus"), machine.get("client_cpus")
+    if server_cpus and server_cpus != "all":
+        w(f"- Server pinned to CPU(s) {server_cpus}, load client to {client_cpus} (taskset); the servers run one at "
+          "a time, each started fresh for each scenario.")
+    else:
+        w("- Server and load client shared this machine's cores (not pinned apart: the figures include their "
+          "contention); the servers run one at a time, each started fresh for each scenario.")
+    if machine.get("warmup") == "0s":
+        w("- No warm-up: the figures include the JIT's cold start.")
+    elif machine.get("warmup"):
+        w(f"- Warm-up: {machine['warmup']} of publishing before each measured window, left out of the figures.")
     w("")
     w("## Results")
     w("")
