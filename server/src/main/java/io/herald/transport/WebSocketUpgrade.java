@@ -58,6 +58,8 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
     private final Settings settings;
     private final Routes.DialectMatch match;
     private final QueryStringDecoder query;
+    /** Reading was paused while the dialect decided (§12: it asked the auth proxy); resumed once the 101 is out. */
+    private boolean readPaused;
 
     WebSocketUpgrade(Settings settings, Routes.DialectMatch match, QueryStringDecoder query) {
         this.settings = settings;
@@ -103,12 +105,16 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
         // the dialect asks the auth proxy (§12): nothing is read from the client until it has answered
         Channel channel = ctx.channel();
         channel.config().setAutoRead(false);
+        readPaused = true; // until the handshake is written (or the connection refused and closed)
         refusal.whenCompleteAsync((refused, failure) -> {
             try {
                 if (channel.isActive() && ctx.pipeline().context(this) != null) {
-                    channel.config().setAutoRead(true);
                     decided(ctx, req, handshaker, dialect, failure == null ? refused : null);
                 }
+            } catch (Throwable t) {
+                // no caller to hand it to: what the synchronous path's exceptionCaught would do
+                log.warn("{} upgrade failed: {}", channel.id().asShortText(), t.toString());
+                channel.close();
             } finally {
                 req.release();
             }
@@ -235,9 +241,10 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
                 channel.close();
                 return;
             }
+            boolean resume = waiting || readPaused;
             outcome.whenComplete((h, failure) -> inLoop(channel, () -> {
                 Handshake result = failure != null ? new Handshake(Disconnect.INTERNAL_ERROR) : h;
-                if (waiting) {
+                if (resume) {
                     channel.config().setAutoRead(true);
                 }
                 if (target != null && result.refusal() != null) {

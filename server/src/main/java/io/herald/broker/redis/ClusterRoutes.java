@@ -91,7 +91,7 @@ final class ClusterRoutes {
         if (held != null) {
             return held;
         }
-        NodeSubscriptions n = placed(topic);
+        NodeSubscriptions n = placed(topic, null);
         if (n != null) {
             topicNode.put(topic, n);
         }
@@ -114,9 +114,10 @@ final class ClusterRoutes {
 
     /**
      * Where {@code topic} belongs now: a node of its shard that the placement allows and that does not seem down
-     * (the topology may still list a node that just died), else its master.
+     * (the topology may still list a node that just died), else its master. {@code current}, the connection holding it
+     * (or null), keeps it while it is such a node: a replica that comes back or joins moves nothing already in place.
      */
-    private NodeSubscriptions placed(String topic) {
+    private NodeSubscriptions placed(String topic, NodeSubscriptions current) {
         Partitions p = partitions.get();
         if (p == null) {
             return null;
@@ -129,6 +130,9 @@ final class ClusterRoutes {
         List<RedisClusterNode> live = new ArrayList<>();
         for (RedisClusterNode n : placement.nodesOf(p, master)) {
             NodeSubscriptions c = nodes.get(key(n.getUri()));
+            if (c != null && c == current && !c.unreachable()) {
+                return current;
+            }
             if (c == null || !c.unreachable()) {
                 live.add(n);
             }
@@ -159,7 +163,7 @@ final class ClusterRoutes {
         }
         List<String> moves = new ArrayList<>();
         for (Map.Entry<String, NodeSubscriptions> en : topicNode.entrySet()) {
-            NodeSubscriptions now = placed(en.getKey());
+            NodeSubscriptions now = placed(en.getKey(), en.getValue());
             if (now != null && now != en.getValue()) {
                 moves.add(en.getKey());
             } else if (now != null) {
@@ -168,7 +172,7 @@ final class ClusterRoutes {
         }
         for (String topic : moves) {
             NodeSubscriptions from = topicNode.get(topic);
-            NodeSubscriptions to = placed(topic);
+            NodeSubscriptions to = placed(topic, from);
             List<CompletableFuture<Void>> waiting = from.release(topic);
             if (waiting == null) {
                 topicNode.remove(topic);

@@ -446,6 +446,7 @@ final class NodeSubscriptions {
                 failed = true;
                 BrokerUnavailableException cause = new BrokerUnavailableException("Redis is not reachable");
                 topics.values().forEach(e -> failWaiting(e, cause)); // still wanted: subscribed once it connects
+                events.stateChanged(); // the node seems down: its channels may belong elsewhere meanwhile
                 retryLater();
                 return;
             }

@@ -187,7 +187,11 @@ public final class RedisBroker implements Broker {
         if (!onThread(() -> {
             adapterRoutes = new ClusterRoutes("socket.io adapter channel", channelPrefix, this::partitions,
                     ClusterRoutes.REPLICA_FIRST, uri -> started(newAdapterNode(withCredentials(uri), channelPrefix, handler)));
-            adapterRoutes.rebalance(); // connects to every replica (or replica-less master) first
+            try {
+                adapterRoutes.rebalance(); // connects to every replica (or replica-less master) first
+            } catch (RuntimeException e) {
+                log.warn("socket.io adapter: cannot read the cluster's topology yet ({}); retrying", e.toString());
+            }
             wantAdapterMain(started);
         })) {
             started.completeExceptionally(new BrokerUnavailableException("broker closed"));
@@ -195,11 +199,20 @@ public final class RedisBroker implements Broker {
         return started;
     }
 
+    private boolean warnedAdapterOnMaster;
+
     /** Broker thread: the main channel ({@code ""} under the adapter prefix), until Redis confirms it. */
     private void wantAdapterMain(CompletableFuture<Void> started) {
         CompletableFuture<Void> p = new CompletableFuture<>();
-        NodeSubscriptions n = wantAdapter("", p);
-        if (n != null && isMaster(n.uri())) {
+        NodeSubscriptions n;
+        try {
+            n = wantAdapter("", p);
+        } catch (RuntimeException e) {
+            n = null;
+            p.completeExceptionally(e);
+        }
+        if (n != null && isMaster(n.uri()) && !warnedAdapterOnMaster) {
+            warnedAdapterOnMaster = true;
             log.warn("socket.io adapter: no live replica serves the shard of its main channel; subscribed on master {}, "
                     + "where the app's PUBSUB SHARDNUMSUB counts Herald, so its fetchSockets and acknowledged broadcasts "
                     + "wait for Herald until their timeout. Give each master a replica.", n.uri().getPort());
@@ -521,7 +534,12 @@ public final class RedisBroker implements Broker {
         CompletableFuture<Void> promise = new CompletableFuture<>();
         CompletableFuture<Void> subscribed = new CompletableFuture<>();
         if (!onThread(() -> {
-            NodeSubscriptions n = nodeFor(topic);
+            NodeSubscriptions n;
+            try {
+                n = nodeFor(topic);
+            } catch (RuntimeException e) {
+                n = null;
+            }
             if (n == null) {
                 subscribed.completeExceptionally(new BrokerUnavailableException("Redis is not connected"));
             } else {
@@ -532,10 +550,21 @@ public final class RedisBroker implements Broker {
                 subscribed.whenComplete((ok, t) -> settle(promise, t));
                 return;
             }
-            // §12 sharded adapter: the topic's connections hear the app's emits to the room once both are in place
+            // §12 sharded adapter: the topic's connections hear the app's emits to the room once both are in place;
+            // either failing fails it at once
             CompletableFuture<Void> inRoom = new CompletableFuture<>();
             joinAdapterRoom(room, inRoom);
-            CompletableFuture.allOf(subscribed, inRoom).whenComplete((ok, t) -> settle(promise, t));
+            subscribed.whenComplete((ok, t) -> {
+                if (t != null) {
+                    settle(promise, t);
+                }
+            });
+            inRoom.whenComplete((ok, t) -> {
+                if (t != null) {
+                    settle(promise, t);
+                }
+            });
+            CompletableFuture.allOf(subscribed, inRoom).thenRun(() -> promise.complete(null));
         })) {
             promise.completeExceptionally(new BrokerUnavailableException("broker closed"));
         }
@@ -573,8 +602,19 @@ public final class RedisBroker implements Broker {
         return routes != null ? routes.route(topic) : standalone;
     }
 
+    /**
+     * The cluster's topology as lettuce last saw it, or null before the first one (lettuce's {@code getPartitions()}
+     * would block the broker thread to load it, and throw when the cluster cannot be reached).
+     */
     private Partitions partitions() {
-        return ((RedisClusterClient) commandClient).getPartitions();
+        if (commands == null) {
+            return null;
+        }
+        try {
+            return ((RedisClusterClient) commandClient).getPartitions();
+        } catch (io.lettuce.core.RedisException unknown) {
+            return null;
+        }
     }
 
     private static NodeSubscriptions started(NodeSubscriptions n) {
