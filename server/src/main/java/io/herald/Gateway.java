@@ -154,7 +154,7 @@ public final class Gateway implements AutoCloseable {
             routes.dialect("/engine.io/", engineEcho, engineEcho.route(), engineEcho.pollingEndpoint())
                     .dialect("/engine.io", engineEcho, engineEcho.route(), engineEcho.pollingEndpoint());
         }
-        HttpRouter router = new HttpRouter(routes, authenticator, core, origins, config.maxFrame());
+        HttpRouter router = new HttpRouter(routes, authenticator, core, origins, config.maxFrame(), config.compression());
 
         CompletableFuture<Void> ready = broker.start(new Broker.Listener() {
             @Override

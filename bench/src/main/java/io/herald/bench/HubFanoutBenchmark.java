@@ -41,7 +41,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * One publication fanned out through the {@link Hub} to {@code subscribers} subscribers of one share, spread
  * over {@code loops} event loops: render once per dialect, one task per loop, a {@code retainedDuplicate()}
  * per subscriber. Measures {@link Hub#publish} until every subscriber has its frame. The subscribers are
- * fakes without sockets, so this is the hub's own cost per publication, not the network's.
+ * fakes without sockets, so this is the hub's own cost per publication, not the network's. With {@code deflate}
+ * every subscriber takes the compressed copy, made once per publication.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -55,6 +56,10 @@ public class HubFanoutBenchmark {
 
     @Param({"1", "2"})
     public int loops;
+
+    /** Subscribers agreed to permessage-deflate (RFC 7692): the publication is compressed once for all of them. */
+    @Param({"false", "true"})
+    public boolean deflate;
 
     /** Loops whose subscribers have not all received the current publication. */
     private final AtomicInteger pendingLoops = new AtomicInteger();
@@ -81,10 +86,17 @@ public class HubFanoutBenchmark {
         private final EventExecutor loop;
         private final LoopTally tally;
         private final Set<String> topics = new HashSet<>();
+        private final boolean deflates;
 
-        CountingSubscriber(EventExecutor loop, LoopTally tally) {
+        CountingSubscriber(EventExecutor loop, LoopTally tally, boolean deflates) {
             this.loop = loop;
             this.tally = tally;
+            this.deflates = deflates;
+        }
+
+        @Override
+        public boolean deflates() {
+            return deflates;
         }
 
         @Override
@@ -141,7 +153,7 @@ public class HubFanoutBenchmark {
         for (int i = 0; i < subscribers; i++) {
             int slot = i % used;
             tallies.get(slot).expected++;
-            CountingSubscriber s = new CountingSubscriber(eventLoops.get(slot), tallies.get(slot));
+            CountingSubscriber s = new CountingSubscriber(eventLoops.get(slot), tallies.get(slot), deflate);
             eventLoops.get(slot).submit(() -> hub.subscribe(s, Payloads.TOPIC)).sync();
         }
     }

@@ -34,7 +34,8 @@ public enum ConfigKey {
     AUTH_PROXY_HEADERS("authorization,cookie,x-immich-user-token,x-immich-session-token,x-api-key"),
     AUTH_PROXY_TIMEOUT("2s"),
     AUTH_PROXY_CACHE("30s"),
-    SOCKETIO_ADAPTER(null);
+    SOCKETIO_ADAPTER(null),
+    COMPRESSION("on");
 
     private final String defaultValue;
     private final String envName;

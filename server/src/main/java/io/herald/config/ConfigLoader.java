@@ -122,7 +122,8 @@ public final class ConfigLoader {
                 parse(v, ConfigKey.AUTH_PROXY_HEADERS, ConfigLoader::commaList),
                 parse(v, ConfigKey.AUTH_PROXY_TIMEOUT, Durations::parse),
                 parse(v, ConfigKey.AUTH_PROXY_CACHE, Durations::parse),
-                v.get(ConfigKey.SOCKETIO_ADAPTER));
+                v.get(ConfigKey.SOCKETIO_ADAPTER),
+                parse(v, ConfigKey.COMPRESSION, ConfigLoader::bool));
     }
 
     private static <T> T parse(Map<ConfigKey, String> v, ConfigKey key, Function<String, T> parser) {

@@ -39,7 +39,8 @@ public record HeraldConfig(
         List<String> authProxyHeaders,
         Duration authProxyTimeout,
         Duration authProxyCache,
-        String socketIoAdapter) {
+        String socketIoAdapter,
+        boolean compression) {
 
     /** §1: an HMAC secret shorter than this is refused (HS256 needs 256 bits). */
     public static final int MIN_SECRET_BYTES = 32;
@@ -117,7 +118,7 @@ public record HeraldConfig(
         return new HeraldConfig(bind, port, secret, jwtPublicKey, jwtIssuer, jwtAudience, jwtLeeway, broker,
                 redisPrefix, instanceId, sendBuffer, idleTimeout, maxFrame, allowedOrigins, tlsCert, tlsKey, drain,
                 maxConnections, socketIoConformance, historySize, historyTtl, socketIoRecovery, authProxy,
-                authProxyHeaders, authProxyTimeout, authProxyCache, socketIoAdapter);
+                authProxyHeaders, authProxyTimeout, authProxyCache, socketIoAdapter, compression);
     }
 
     public static Builder builder() {

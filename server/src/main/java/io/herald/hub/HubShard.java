@@ -140,7 +140,8 @@ final class HubShard {
     }
 
     private static int deliverTo(Subscriber s, String topic, Publication pub, Stats stats) {
-        ByteBuf frame = pub.frame(s.rendererSlot());
+        // RFC 7692: a subscriber that deflates gets the one compressed copy, every other the plain frame
+        ByteBuf frame = s.deflates() ? pub.deflated(s.rendererSlot()) : pub.frame(s.rendererSlot());
         if (frame != null && s.deliver(topic, pub.offset, pub.epoch, frame.retainedDuplicate())) {
             stats.recordDeliveryLatency(System.nanoTime() - pub.publishedNanos);
             return 1;

@@ -3,6 +3,7 @@ package io.herald.hub;
 import io.netty.buffer.ByteBuf;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * One event on its way to the shards: the frame of each dialect, encoded once. Each shard task hands
@@ -17,6 +18,8 @@ final class Publication {
     /** {@link System#nanoTime()} when the hub took the event, for the delivery-latency histogram. */
     final long publishedNanos;
     private final ByteBuf[] frames;
+    /** RFC 7692: each frame compressed, made by the first subscriber that wants it (under {@code this}). */
+    private final AtomicReferenceArray<ByteBuf> deflated;
     private final AtomicInteger pendingShards;
 
     Publication(String topic, long offset, String epoch, ByteBuf[] frames, int shards, long publishedNanos) {
@@ -25,6 +28,7 @@ final class Publication {
         this.epoch = epoch;
         this.publishedNanos = publishedNanos;
         this.frames = frames;
+        this.deflated = new AtomicReferenceArray<>(frames.length);
         this.pendingShards = new AtomicInteger(shards);
     }
 
@@ -33,9 +37,35 @@ final class Publication {
         return frames[slot];
     }
 
+    /**
+     * The frame for a renderer slot compressed for permessage-deflate ({@link io.herald.protocol.DeflatedFrames}), or
+     * null: made once, by whichever shard asks first, and shared like {@link #frame} (duplicate it to keep it). A
+     * volatile read per subscriber; the lock only while it is being made.
+     */
+    ByteBuf deflated(int slot) {
+        ByteBuf d = deflated.get(slot);
+        if (d != null || frames[slot] == null) {
+            return d;
+        }
+        synchronized (this) {
+            d = deflated.get(slot);
+            if (d == null) {
+                d = io.herald.protocol.DeflatedFrames.deflate(frames[slot].alloc(), frames[slot]);
+                deflated.set(slot, d);
+            }
+            return d;
+        }
+    }
+
     void shardDone() {
         if (pendingShards.decrementAndGet() == 0) {
             releaseFrames(frames);
+            for (int i = 0; i < deflated.length(); i++) {
+                ByteBuf d = deflated.getAndSet(i, null);
+                if (d != null) {
+                    d.release();
+                }
+            }
         }
     }
 

@@ -16,6 +16,14 @@ public interface Subscriber {
     /** Index of this subscriber's dialect in the renderer list the hub was built with. */
     int rendererSlot();
 
+    /**
+     * True when this subscriber takes event frames compressed for permessage-deflate (RFC 7692), as it passes them on
+     * unchanged; the hub then hands it the publication's one compressed copy.
+     */
+    default boolean deflates() {
+        return false;
+    }
+
     /** The topic names this subscriber is in; owned and changed by the hub. */
     Set<String> topics();
 

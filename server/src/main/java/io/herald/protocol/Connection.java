@@ -495,6 +495,12 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
         return topics;
     }
 
+    /** RFC 7692: the hub's one compressed copy of each event, unless the dialect makes this connection its own frames. */
+    @Override
+    public boolean deflates() {
+        return transport.deflates() && !dialect.rendersOwnFrames(this);
+    }
+
     @Override
     public boolean deliver(String topic, long offset, String epoch, ByteBuf frame) {
         if (seams != null && offset > 0) {
@@ -511,7 +517,9 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
 
     /** An event past any seam: the dialect may make it this connection's own (§11 Socket.IO offsets). */
     private boolean deliverAt(String topic, long offset, String epoch, ByteBuf frame) {
-        ByteBuf own = offset > 0 ? dialect.ownFrame(this, topic, offset, epoch, frame) : frame;
+        // a compressed frame is passed on as it is: it was handed over only because the dialect makes none of its own
+        ByteBuf own = offset > 0 && !DeflatedFrames.isDeflated(frame) ? dialect.ownFrame(this, topic, offset, epoch, frame)
+                : frame;
         return own != null && deliver(topic, own);
     }
 

@@ -175,4 +175,12 @@ public interface Dialect<S> extends FrameRenderer {
     default ByteBuf ownFrame(Connection<S> c, String topic, long offset, String epoch, ByteBuf frame) {
         return frame;
     }
+
+    /**
+     * True when {@link #ownFrame} may make {@code c} a frame of its own from the shared one: {@code c} then takes plain
+     * event frames (it reads them), even when it agreed to permessage-deflate, and compresses its own on the way out.
+     */
+    default boolean rendersOwnFrames(Connection<S> c) {
+        return false;
+    }
 }

@@ -268,6 +268,11 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
                     true);
         } else if (cause instanceof CorruptedFrameException) {
             end(Disconnect.PROTOCOL_ERROR, true);
+        } else if (cause instanceof io.netty.handler.codec.compression.DecompressionException inflating) {
+            // RFC 7692: a message that inflates past HERALD_MAX_FRAME (a compression bomb) is too big (§8.4, 1009);
+            // one that does not inflate at all is a protocol error
+            String m = String.valueOf(inflating.getMessage());
+            end(m.contains("maximum size") ? Disconnect.TOO_BIG : Disconnect.PROTOCOL_ERROR, true);
         } else if (cause instanceof IOException) {
             ctx.close(); // reset by peer and the like: nothing to tell anyone
         } else if (cause instanceof PrematureChannelClosureException) {

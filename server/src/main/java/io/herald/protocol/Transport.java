@@ -38,13 +38,21 @@ public interface Transport {
     /** Attaches the connection it carries; reports go to it from now on. */
     void bind(Owner owner);
 
-    /** True while frames written can still reach the client. */
     /** {@code websocket} or {@code polling}, as the control API lists it (§12). */
     default String name() {
         return "websocket";
     }
 
+    /** True while frames written can still reach the client. */
     boolean isOpen();
+
+    /**
+     * True when the client agreed to RFC 7692 permessage-deflate: event frames are best handed over compressed
+     * ({@link DeflatedFrames}); a plain one is compressed on its way out.
+     */
+    default boolean deflates() {
+        return false;
+    }
 
     /**
      * Writes one event frame made by {@link TextFrames} without flushing (the hot path: no wrapper per delivery); the

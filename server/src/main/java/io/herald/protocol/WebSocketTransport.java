@@ -30,6 +30,8 @@ public final class WebSocketTransport extends ChannelOutboundHandlerAdapter impl
     private volatile Owner owner;
     /** Volatile: written on the connection's loop, read by {@link DialectHandler} on the channel's. */
     private volatile boolean closeSent;
+    /** RFC 7692 permessage-deflate agreed; set before the connection opens. */
+    private volatile boolean deflates;
 
     /**
      * A transport over {@code channel}, before the handler is in its pipeline (the router installs it).
@@ -76,6 +78,16 @@ public final class WebSocketTransport extends ChannelOutboundHandlerAdapter impl
         return channel.isActive() && ctx != null && !closeSent;
     }
 
+    /** The client agreed to permessage-deflate (RFC 7692): events go out compressed. */
+    public void deflate() {
+        deflates = true;
+    }
+
+    @Override
+    public boolean deflates() {
+        return deflates;
+    }
+
     @Override
     public void writeEvent(String topic, ByteBuf frame) {
         ChannelHandlerContext c = ctx;
@@ -83,6 +95,12 @@ public final class WebSocketTransport extends ChannelOutboundHandlerAdapter impl
             frame.release();
             report(Outbound.Kind.EVENT, 0);
             return;
+        }
+        if (deflates && !DeflatedFrames.isDeflated(frame)) {
+            // a frame of this connection's own (a re-rendered event, a replay): compressed here, for it alone
+            ByteBuf plain = frame;
+            frame = DeflatedFrames.deflate(c.alloc(), plain);
+            plain.release();
         }
         c.write(frame, c.newPromise().addListener(eventTaken)); // the connection flushes (FlushBatcher)
     }

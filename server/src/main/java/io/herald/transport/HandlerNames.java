@@ -16,7 +16,7 @@ package io.herald.transport;
  * request (a first frame in the same write) flow from the old decoder into the new one and on to the dialect,
  * instead of being lost. Leaving:
  * <pre>
- *   {@value #TLS} → {@value #WS_ENCODER} → {@value #WS_DECODER} → {@value #WS_UTF8} → {@value #WS_AGGREGATOR}
+ *   {@value #TLS} → {@value #WS_ENCODER} → {@value #WS_DECODER} → ({@value #WS_INFLATE}) → {@value #WS_UTF8} → {@value #WS_AGGREGATOR}
  *     → {@value #WS_DIALECT} → {@value #WS_TRANSPORT}
  * </pre>
  * Event frames are written pre-encoded as {@code ByteBuf}s from {@value #WS_TRANSPORT} (the connection's
@@ -37,6 +37,8 @@ public final class HandlerNames {
     /** Names Netty's {@code WebSocketServerHandshaker} gives the codec it installs. */
     public static final String WS_ENCODER = "wsencoder";
     public static final String WS_DECODER = "wsdecoder";
+    /** RFC 7692's inbound inflater, when permessage-deflate was agreed (between the frame decoder and UTF-8). */
+    public static final String WS_INFLATE = "ws-inflate";
     public static final String WS_UTF8 = "ws-utf8";
     public static final String WS_AGGREGATOR = "ws-aggregator";
     public static final String WS_DIALECT = "ws-dialect";

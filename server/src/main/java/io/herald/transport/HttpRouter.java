@@ -46,9 +46,15 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     }
 
     public HttpRouter(Routes routes, Authenticator authenticator, ConnectionCore core, OriginPolicy origins, int maxFrame) {
+        this(routes, authenticator, core, origins, maxFrame, true);
+    }
+
+    /** {@code compression}: negotiate RFC 7692 permessage-deflate when a client offers it ({@code HERALD_COMPRESSION}). */
+    public HttpRouter(Routes routes, Authenticator authenticator, ConnectionCore core, OriginPolicy origins, int maxFrame,
+                      boolean compression) {
         this.routes = routes;
         this.upgrades = new WebSocketUpgrade.Settings(authenticator, core, origins, maxFrame,
-                WebSocketPipeline.decoderConfig(maxFrame));
+                WebSocketPipeline.decoderConfig(maxFrame), compression);
     }
 
     @Override

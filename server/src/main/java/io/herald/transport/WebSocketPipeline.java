@@ -35,6 +35,15 @@ public final class WebSocketPipeline {
      * (see {@link HandlerNames}); the handshaker then swaps the request decoder for the frame decoder.
      */
     public static void install(ChannelPipeline p, WebSocketTransport transport, DialectHandler handler, int maxMessage) {
+        install(p, transport, handler, maxMessage, null);
+    }
+
+    /**
+     * {@link #install(ChannelPipeline, WebSocketTransport, DialectHandler, int)} with RFC 7692's inbound
+     * {@code inflater} (or null) between the frame decoder and UTF-8 validation, which then sees inflated text.
+     */
+    public static void install(ChannelPipeline p, WebSocketTransport transport, DialectHandler handler, int maxMessage,
+                               io.netty.channel.ChannelHandler inflater) {
         for (String http : new String[] {HandlerNames.HTTP_METHOD_GATE, HandlerNames.HTTP_TIMEOUT, HandlerNames.HTTP_AGGREGATOR}) {
             if (p.get(http) != null) {
                 p.remove(http);
@@ -42,6 +51,9 @@ public final class WebSocketPipeline {
         }
         p.replace(HandlerNames.HTTP_ROUTER, HandlerNames.WS_DIALECT, handler);
         p.addBefore(HandlerNames.WS_DIALECT, HandlerNames.WS_UTF8, new Utf8FrameValidator(false));
+        if (inflater != null) {
+            p.addBefore(HandlerNames.WS_UTF8, HandlerNames.WS_INFLATE, inflater);
+        }
         p.addBefore(HandlerNames.WS_DIALECT, HandlerNames.WS_AGGREGATOR, new WebSocketFrameAggregator(maxMessage));
         p.addLast(HandlerNames.WS_TRANSPORT, transport);
     }

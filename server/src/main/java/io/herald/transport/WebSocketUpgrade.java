@@ -20,6 +20,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -52,7 +54,7 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
 
     /** What every upgrade needs, shared. */
     record Settings(Authenticator authenticator, ConnectionCore core, OriginPolicy origins, int maxFrame,
-                    WebSocketDecoderConfig decoderConfig) {
+                    WebSocketDecoderConfig decoderConfig, boolean compression) {
     }
 
     private final Settings settings;
@@ -60,6 +62,8 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
     private final QueryStringDecoder query;
     /** Reading was paused while the dialect decided (§12: it asked the auth proxy); resumed once the 101 is out. */
     private boolean readPaused;
+    /** RFC 7692 permessage-deflate as agreed for this upgrade, or null. */
+    private Compression.Agreed deflate;
 
     WebSocketUpgrade(Settings settings, Routes.DialectMatch match, QueryStringDecoder query) {
         this.settings = settings;
@@ -84,8 +88,12 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
     private boolean upgrade(ChannelHandlerContext ctx, FullHttpRequest req) {
         // Every frame is bounded by maxFrame; fragments together by the aggregator (§8.4).
         // RFC 6455 only: Netty would also speak the hybi drafts (versions 7 and 8).
-        WebSocketServerHandshaker handshaker = "13".equals(req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION))
-                ? new WebSocketServerHandshakerFactory(wsUrl(req), null, settings.decoderConfig()).newHandshaker(req) : null;
+        boolean v13 = "13".equals(req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION));
+        deflate = v13 && settings.compression() ? Compression.negotiate(req.headers(), settings.maxFrame()) : null;
+        WebSocketDecoderConfig decoding = deflate == null ? settings.decoderConfig()
+                : settings.decoderConfig().toBuilder().allowExtensions(true).build(); // RSV1 marks a compressed message
+        WebSocketServerHandshaker handshaker = v13
+                ? new WebSocketServerHandshakerFactory(wsUrl(req), null, decoding).newHandshaker(req) : null;
         if (handshaker == null) {
             ctx.pipeline().remove(this); // the client may retry with version 13 on this connection
             WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
@@ -219,7 +227,13 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
                            DialectHandler handler, WebSocketTransport transport, CompletableFuture<Handshake> outcome,
                            String[] why) {
         Channel channel = ctx.channel();
-        WebSocketPipeline.install(channel.pipeline(), transport, handler, settings.maxFrame());
+        WebSocketPipeline.install(channel.pipeline(), transport, handler, settings.maxFrame(),
+                deflate == null ? null : deflate.inflater());
+        HttpHeaders extensions = null;
+        if (deflate != null) {
+            transport.deflate();
+            extensions = new DefaultHttpHeaders().set(HttpHeaderNames.SEC_WEBSOCKET_EXTENSIONS, deflate.responseHeader());
+        }
         ctx.pipeline().remove(this);
         boolean waiting = !outcome.isDone();
         if (waiting) {
@@ -227,7 +241,7 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
         }
         ChannelFuture written;
         try {
-            written = handshaker.handshake(channel, req);
+            written = handshaker.handshake(channel, req, extensions, channel.newPromise());
         } catch (WebSocketServerHandshakeException e) {
             // RFC 6455 §4.2.1: a malformed opening handshake (no key, no Connection: Upgrade) is a 400. The
             // HTTP encoder is still in place: only the decoder is swapped once a handshake is under way.

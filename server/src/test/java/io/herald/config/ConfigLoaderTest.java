@@ -95,6 +95,14 @@ class ConfigLoaderTest {
 
     // §1/§12: the backend keys, their defaults and their refusals
     @Test
+    void compressionKey() {
+        assertTrue(load(Map.of()).compression(), "RFC 7692 on by default");
+        assertFalse(load(Map.of("HERALD_COMPRESSION", "off")).compression());
+        assertTrue(load(Map.of("HERALD_COMPRESSION", "on")).compression());
+        assertTrue(fails(Map.of("HERALD_COMPRESSION", "gzip")).getMessage().startsWith("HERALD_COMPRESSION: "));
+    }
+
+    @Test
     void backendKeys() {
         HeraldConfig d = load(Map.of());
         assertNull(d.authProxy());

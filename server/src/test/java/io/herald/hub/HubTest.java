@@ -55,7 +55,7 @@ class HubTest {
         }
     }, ByteBufAllocator.DEFAULT, stats);
 
-    static final class FakeSubscriber implements Subscriber {
+    static class FakeSubscriber implements Subscriber {
         final EventExecutor loop;
         final int slot;
         final Set<String> topics = new HashSet<>();
@@ -151,6 +151,66 @@ class HubTest {
             assertEquals(0, b.refCnt(), "released once every shard and subscriber is done");
         }
         assertEquals(10, stats.delivered());
+    }
+
+    /**
+     * RFC 7692: subscribers that agreed to permessage-deflate, on either loop, all get duplicates of one compressed
+     * copy of the frame, made once; the others the plain frame; every buffer is released in the end.
+     */
+    @Test
+    void deflatingSubscribersShareOneCompressedCopy() throws Exception {
+        List<ByteBuf> frames = new CopyOnWriteArrayList<>();
+        Hub jsonHub = new Hub(List.of((e, alloc) -> {
+            ByteBuf f = io.herald.protocol.TextFrames.json(alloc, g -> {
+                g.writeStartObject();
+                g.writeStringField("type", e.eventType());
+                g.writeStringField("pad", "abcdefgh".repeat(40));
+                g.writeEndObject();
+            });
+            frames.add(f);
+            return f;
+        }), new InterestListener() {
+            @Override
+            public CompletionStage<Void> firstSubscriber(String topic) {
+                return CompletableFuture.completedFuture(null);
+            }
+
+            @Override
+            public void lastSubscriberLeft(String topic) {
+            }
+        }, ByteBufAllocator.DEFAULT, stats);
+        List<FakeSubscriber> deflating = new ArrayList<>();
+        for (EventExecutor loop : List.of(loopA, loopA, loopB)) {
+            FakeSubscriber s = new FakeSubscriber(loop, 0) {
+                @Override
+                public boolean deflates() {
+                    return true;
+                }
+            };
+            deflating.add(s);
+            onLoop(loop, () -> jsonHub.subscribe(s, "share:s1"));
+        }
+        FakeSubscriber plain = new FakeSubscriber(loopB, 0);
+        onLoop(loopB, () -> jsonHub.subscribe(plain, "share:s1"));
+        jsonHub.publish(new Envelope(Topic.share("s1"), "e", null, "s1", null));
+        drain();
+        ByteBuf first = deflating.get(0).frames.get(0);
+        int last = first.writerIndex() - 1;
+        byte was = first.getByte(last);
+        first.setByte(last, was ^ 0x5a); // duplicates share their memory: a write shows through all of one copy's
+        for (FakeSubscriber s : deflating) {
+            ByteBuf f = s.frames.get(0);
+            assertTrue(io.herald.protocol.DeflatedFrames.isDeflated(f));
+            assertEquals((byte) (was ^ 0x5a), f.getByte(last), "a duplicate of the one compressed copy");
+        }
+        first.setByte(last, was);
+        ByteBuf plainFrame = plain.frames.get(0);
+        assertTrue(!io.herald.protocol.DeflatedFrames.isDeflated(plainFrame));
+        assertEquals(frames.get(0), plainFrame, "the plain one gets the rendered frame");
+        assertTrue(first.readableBytes() < plainFrame.readableBytes() / 2, "compressed");
+        deflating.forEach(FakeSubscriber::releaseAll);
+        plain.releaseAll();
+        assertEquals(0, frames.get(0).refCnt(), "released with the publication (the leak detector checks the copy)");
     }
 
     @Test

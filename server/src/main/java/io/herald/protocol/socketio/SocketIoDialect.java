@@ -662,6 +662,11 @@ public final class SocketIoDialect implements Dialect<SioState> {
         return topics;
     }
 
+    @Override
+    public boolean rendersOwnFrames(Connection<SioState> c) {
+        return c.state().recovery != null; // §11: events carry this connection's offsets
+    }
+
     /** §11: a recovering session's events carry its offset string as their last argument. */
     @Override
     public ByteBuf ownFrame(Connection<SioState> c, String topic, long offset, String epoch, ByteBuf frame) {
