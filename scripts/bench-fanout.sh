@@ -22,6 +22,9 @@
 #   --scenario NAME=MODE,CLIENTS,TOPICS,RATE   define or redefine a scenario (MODE: fanout|connections|chaos)
 #   --duration D            measured duration passed to the load client (default 30s; --quick 5s)
 #   --payload BYTES         event payload size (default 256)
+#   --stalled PCT           fanout: that share of the clients stop reading for 8 s when the measured window opens
+#                           (slow consumers, §8.3); latency and deliveries are the other clients', and summary.json
+#                           says how many stalled clients got force_sync and 4408
 #   --herald-dialect D      how the load client speaks to Herald (and herald-redis): realtime (default),
 #                           channels (§6 /ws), sync, or socketio (§7, the peers' dialect: the same clients
 #                           against Herald, Socket.IO and netty-socketio)
@@ -49,6 +52,7 @@ only=""
 duration=""
 payload=256
 warmup=""
+stalled=0
 herald_dialect=realtime
 results=""
 report="docs/benchmarks.md"
@@ -57,16 +61,18 @@ report="docs/benchmarks.md"
 declare -A scenario=(
   [fanout-10k]="fanout,10000,1,10"          # 10k subscribers on one topic, 10 events/s
   [topics-1k]="fanout,10000,1000,1000"      # 1k topics x 10 subscribers, 1k events/s
+  [burst-1k]="fanout,1000,1,200"            # 1k subscribers, 200 events/s: several frames per syscall (coalescing)
   [idle-20k]="connections,20000,0,0"        # 20k idle connections: memory per connection
   [reconnect-10k]="chaos,10000,0,0"         # 10k clients reconnecting at once
 )
 declare -A quick_scenario=(
   [fanout-10k]="fanout,200,1,10"
   [topics-1k]="fanout,200,20,100"
+  [burst-1k]="fanout,100,1,50"
   [idle-20k]="connections,500,0,0"
   [reconnect-10k]="chaos,200,0,0"
 )
-scenario_order=(fanout-10k topics-1k idle-20k reconnect-10k)
+scenario_order=(fanout-10k topics-1k burst-1k idle-20k reconnect-10k)
 declare -A custom=()
 
 die() { echo "bench-fanout: $*" >&2; exit 1; }
@@ -83,6 +89,7 @@ while [[ $# -gt 0 ]]; do
       shift ;;
     --duration) duration=$2; shift ;;
     --payload) payload=$2; shift ;;
+    --stalled) stalled=$2; shift ;;
     --warmup) warmup=$2; shift ;;
     --herald-dialect) herald_dialect=$2; shift ;;
     --results) results=$2; shift ;;
@@ -275,7 +282,8 @@ loadtest_args() {
   local args=("$mode" --target "ws://127.0.0.1:$p" --dialect "${dialect[$name]}" --clients "$clients")
   case $mode in
     fanout) args+=(--topics "$topics" --rate "$rate" --duration "${duration_s}s" --payload "$payload")
-            [[ $warmup == 0s ]] || args+=(--warmup "$warmup") ;;
+            [[ $warmup == 0s ]] || args+=(--warmup "$warmup")
+            [[ $stalled == 0 ]] || args+=(--stalled "$stalled") ;;
     connections) args+=(--duration "${duration_s}s" --server-pid "$server_pid") ;;
     chaos) args+=(--mode drop --topics "$(( topics > 0 ? topics : 10 ))" --rate "$(( rate > 0 ? rate : 100 ))"
                   --payload "$payload") ;;
