@@ -3,6 +3,7 @@ package io.herald.loadtest.cli;
 import io.herald.loadtest.EventClock;
 import io.herald.loadtest.LoadTest;
 import io.herald.loadtest.client.Fleet;
+import io.herald.loadtest.report.DeliveryStats;
 import io.herald.loadtest.report.ProgressReporter;
 import io.herald.loadtest.report.Reports;
 import org.HdrHistogram.Histogram;
@@ -45,14 +46,60 @@ public final class FanoutCommand implements Callable<Integer> {
             description = "Publish this long first without measuring (JIT, pools). Default: ${DEFAULT-VALUE}.")
     Duration warmup;
 
+    @Option(names = "--stalled", defaultValue = "0", paramLabel = "PCT",
+            description = "This share of the clients (percent, spread over the topics) stop reading their socket when "
+                    + "the measured window opens, for --stall-for, then read again: slow consumers (§8.3). Their "
+                    + "events are counted apart; the latency and delivery figures are the other clients'. The report "
+                    + "says how many got force_sync and were closed 4408, and any loss none announced. Default: "
+                    + "${DEFAULT-VALUE}.")
+    double stalledPercent;
+
+    @Option(names = "--stall-for", defaultValue = "8s", paramLabel = "DURATION", converter = Durations.class,
+            description = "How long --stalled clients stop reading. Default: ${DEFAULT-VALUE}.")
+    Duration stallFor;
+
     @Option(names = "--drain", defaultValue = "5s", paramLabel = "DURATION", converter = Durations.class,
             description = "After publishing, wait at most this long for deliveries in flight. Default: ${DEFAULT-VALUE}.")
     Duration drain;
 
+    /** How long, after publishing, the stalled clients get to read what is left and see their close. */
+    static final Duration STALLED_CLOSE_WAIT = Duration.ofSeconds(15);
+
+    /** What the stalled clients saw: deliveries, force_sync, closes by code, and any loss none announced. */
+    private static Map<String, Object> stalledReport(Fleet fleet, int stalled, int open) {
+        DeliveryStats st = fleet.stalledStats();
+        int withForceSync = 0;
+        int closed4408 = 0;
+        for (io.herald.loadtest.client.SimulatedClient c : fleet.stalledClients()) {
+            if (c.forceSyncs() > 0) {
+                withForceSync++;
+            }
+            if (c.closeCode() == 4408) {
+                closed4408++;
+            }
+        }
+        Map<String, Object> r = new java.util.LinkedHashMap<>();
+        r.put("clients", stalled);
+        r.put("deliveries", st.deliveries());
+        r.put("with_force_sync", withForceSync);
+        r.put("closed_4408", closed4408);
+        r.put("still_open", open);
+        r.put("close_codes", st.closeCodes());
+        r.put("errors_by_kind", st.errorsByKind());
+        r.put("unannounced_gaps", st.gaps());
+        r.put("duplicates", st.duplicates());
+        r.put("out_of_order", st.outOfOrder());
+        return r;
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        Duration runLength = fleetOptions.rampTimeout().plus(warmup).plus(duration).plus(drain);
+        if (stalledPercent < 0 || stalledPercent > 100) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--stalled must be 0..100");
+        }
+        Duration runLength = fleetOptions.rampTimeout().plus(warmup).plus(duration).plus(drain)
+                .plus(stalledPercent > 0 ? STALLED_CLOSE_WAIT : Duration.ZERO);
         try (Harness h = new Harness(fleetOptions, publishOptions, false, runLength)) {
             return run(h, out);
         }
@@ -72,9 +119,20 @@ public final class FanoutCommand implements Callable<Integer> {
                 ramp.seconds(), ramp.handshakesPerSecond());
         out.flush();
 
-        int[] subscribers = fleet.subscribedPerTopic();
+        int stalled = stalledPercent > 0 ? fleet.markStalled(stalledPercent) : 0;
+        int[] subscribers = fleet.subscribedPerTopic(); // the stalled ones are counted apart
         long start = EventClock.now();
         h.stats.measureFrom(start + warmup.toNanos());
+        fleet.stalledStats().measureFrom(start + warmup.toNanos());
+        java.util.concurrent.ScheduledExecutorService staller = null;
+        if (stalled > 0) {
+            out.printf("stalled: %d clients stop reading for %.1fs when the measured window opens%n", stalled,
+                    stallFor.toMillis() / 1000.0);
+            staller = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+            staller.schedule(() -> fleet.readStalled(false), warmup.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            staller.schedule(() -> fleet.readStalled(true), warmup.plus(stallFor).toMillis(),
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
         long publishStarted = System.nanoTime();
         if (ramp.subscribed() > 0) {
             h.publisher.run(start, warmup, duration);
@@ -95,6 +153,14 @@ public final class FanoutCommand implements Callable<Integer> {
             Thread.sleep(10);
         }
         progress.stop();
+        Map<String, Object> stalledReport = null;
+        if (staller != null) {
+            staller.shutdown();
+            staller.awaitTermination(stallFor.toMillis() + 1000, java.util.concurrent.TimeUnit.MILLISECONDS);
+            fleet.readStalled(true);
+            int open = fleet.awaitStalledClosed(STALLED_CLOSE_WAIT); // a slow consumer ends 4408 (§8.3)
+            stalledReport = stalledReport(fleet, stalled, open);
+        }
         int stillSubscribed = fleet.subscribed();
         fleet.closeAll(Duration.ofSeconds(5));
 
@@ -126,6 +192,12 @@ public final class FanoutCommand implements Callable<Integer> {
         s.put("subscribe_ms", Harness.briefMs(fleet.subscribeTimes()));
         boolean ok = ramp.subscribed() == fleet.size() && h.stats.gaps() == 0 && h.stats.errors() == 0
                 && deliveries == expected && h.stats.duplicates() == 0 && h.stats.outOfOrder() == 0;
+        if (stalledReport != null) {
+            s.put("stalled", stalledReport);
+            // never a silent loss (§10): whatever a stalled client missed, a force_sync announced
+            DeliveryStats st = fleet.stalledStats();
+            ok &= st.gaps() == 0 && st.duplicates() == 0 && st.outOfOrder() == 0;
+        }
         s.put("ok", ok);
         if (h.publisher.firstFailure() != null) {
             s.put("first_publish_failure", h.publisher.firstFailure());

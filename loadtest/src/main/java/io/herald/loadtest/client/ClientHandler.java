@@ -34,6 +34,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     private final Dialect dialect;
     private final Topics topics;
     private final DeliveryStats stats;
+    /** Where a stalled client's observations go (its latency and losses are not the healthy clients'). */
+    private final DeliveryStats stalledStats;
     private final PublishedSequences published;
     private final SessionListener listener;
     private final long pingIntervalMillis;
@@ -46,10 +48,16 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
     ClientHandler(SimulatedClient client, Dialect dialect, Topics topics, DeliveryStats stats,
                   PublishedSequences published, SessionListener listener, long pingIntervalMillis) {
+        this(client, dialect, topics, stats, stats, published, listener, pingIntervalMillis);
+    }
+
+    ClientHandler(SimulatedClient client, Dialect dialect, Topics topics, DeliveryStats stats, DeliveryStats stalledStats,
+                  PublishedSequences published, SessionListener listener, long pingIntervalMillis) {
         this.client = client;
         this.dialect = dialect;
         this.topics = topics;
         this.stats = stats;
+        this.stalledStats = stalledStats;
         this.published = published;
         this.listener = listener;
         this.pingIntervalMillis = pingIntervalMillis;
@@ -104,6 +112,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onText(ByteBuf text) {
+        DeliveryStats stats = client.stalled ? stalledStats : this.stats;
         FrameScan.Event event;
         try {
             event = FrameScan.event(text);

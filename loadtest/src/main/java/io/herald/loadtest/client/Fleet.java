@@ -101,6 +101,8 @@ public final class Fleet implements SessionListener {
     private final AtomicInteger recovered = new AtomicInteger();
     private final AtomicLong firstLossNanos = new AtomicLong();
     private final AtomicLong lastRecoveryNanos = new AtomicLong();
+    /** What the {@code --stalled} clients observe, apart from the others. */
+    private final DeliveryStats stalledStats = new DeliveryStats();
 
     public Fleet(Settings settings, ClientTransport transport, TokenSigner signer, DeliveryStats stats,
                  PublishedSequences published) {
@@ -187,8 +189,8 @@ public final class Fleet implements SessionListener {
                 p.addLast(new HttpObjectAggregator(64 * 1024));
                 p.addLast(new WebSocketClientProtocolHandler(config));
                 p.addLast(new WebSocketFrameAggregator(MAX_MESSAGE));
-                p.addLast(new ClientHandler(c, settings.dialect(), settings.topics(), stats, published, Fleet.this,
-                        pingMillis));
+                p.addLast(new ClientHandler(c, settings.dialect(), settings.topics(), stats, stalledStats, published,
+                        Fleet.this, pingMillis));
             }
         });
         c.channel = f.channel();
@@ -270,6 +272,10 @@ public final class Fleet implements SessionListener {
             reconnectFailures.increment();
             return;
         }
+        if (c.stalled) {
+            stalledStats.error(kind); // a stalled client's troubles are reported with it, not as the others'
+            return;
+        }
         stats.error(kind);
         note(kind.key() + ": " + detail);
     }
@@ -287,7 +293,12 @@ public final class Fleet implements SessionListener {
             subscribed.decrementAndGet();
         }
         releasePermit(c);
+        c.closeCode = code;
         if (stopping) {
+            return;
+        }
+        if (c.stalled) {
+            stalledStats.closed(code); // expected: a slow consumer ends (§8.3), counted apart
             return;
         }
         if (wasUpgraded && !dropped) {
@@ -337,6 +348,72 @@ public final class Fleet implements SessionListener {
                 });
             }
         }
+    }
+
+    /**
+     * {@code --stalled}: marks {@code percent} of the clients (spread evenly over the fleet, so over the topics) as
+     * stalled; their observations go to {@link #stalledStats()} from now on. Returns how many.
+     */
+    public int markStalled(double percent) {
+        int n = clients.length;
+        long count = Math.round(n * percent / 100.0);
+        int marked = 0;
+        for (int i = 0; i < n; i++) {
+            if ((long) i * count / n != (long) (i + 1) * count / n) {
+                clients[i].stalled = true;
+                marked++;
+            }
+        }
+        return marked;
+    }
+
+    /** Stops reading the stalled clients' sockets ({@code reading} false), or reads them again. */
+    public void readStalled(boolean reading) {
+        for (SimulatedClient c : clients) {
+            Channel ch = c.channel;
+            if (c.stalled && ch != null && ch.isActive()) {
+                ch.eventLoop().execute(() -> {
+                    ch.config().setAutoRead(reading);
+                    if (reading) {
+                        ch.read();
+                    }
+                });
+            }
+        }
+    }
+
+    /** Waits at most {@code timeout} until every stalled client's connection has closed; returns how many are open. */
+    public int awaitStalledClosed(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int open;
+        do {
+            open = 0;
+            for (SimulatedClient c : clients) {
+                Channel ch = c.channel;
+                if (c.stalled && ch != null && ch.isOpen()) {
+                    open++;
+                }
+            }
+            if (open > 0) {
+                Thread.sleep(50);
+            }
+        } while (open > 0 && System.nanoTime() < deadline);
+        return open;
+    }
+
+    public DeliveryStats stalledStats() {
+        return stalledStats;
+    }
+
+    /** The stalled clients, for the report. */
+    public List<SimulatedClient> stalledClients() {
+        List<SimulatedClient> out = new ArrayList<>();
+        for (SimulatedClient c : clients) {
+            if (c.stalled) {
+                out.add(c);
+            }
+        }
+        return out;
     }
 
     /** Ends every session with a closing handshake, waiting at most {@code timeout} before cutting TCP. */
@@ -392,11 +469,11 @@ public final class Fleet implements SessionListener {
         return subscribed.get();
     }
 
-    /** Confirmed subscribers per topic, now. */
+    /** Confirmed subscribers per topic, now (stalled clients left out). */
     public int[] subscribedPerTopic() {
         int[] n = new int[settings.topics().count()];
         for (SimulatedClient c : clients) {
-            if (c.isSubscribed()) {
+            if (c.isSubscribed() && !c.stalled) {
                 n[c.topic]++;
             }
         }

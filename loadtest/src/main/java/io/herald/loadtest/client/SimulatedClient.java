@@ -25,6 +25,12 @@ public final class SimulatedClient {
     int failures;
     int lostEpoch;
     int recoveredEpoch;
+    /** {@code --stalled}: one of the clients that stop reading for a while (§8.3); counted apart. */
+    volatile boolean stalled;
+    /** {@code force_sync} frames this client read (its event loop writes, the command reads at the end). */
+    volatile int forceSyncs;
+    /** The server's close code once closed (1006 without a close frame), 0 while open. */
+    volatile int closeCode;
 
     /** §11: where this client stands in its topic's history (null epoch: nowhere yet, or no history). */
     String epoch;
@@ -51,6 +57,18 @@ public final class SimulatedClient {
 
     public boolean isSubscribed() {
         return subscribed;
+    }
+
+    public boolean isStalled() {
+        return stalled;
+    }
+
+    public int forceSyncs() {
+        return forceSyncs;
+    }
+
+    public int closeCode() {
+        return closeCode;
     }
 
     /** A new connection: until its subscription is confirmed, nothing is known about which events it must see. */
@@ -100,6 +118,7 @@ public final class SimulatedClient {
 
     void onForceSync(DeliveryStats stats) {
         stats.forceSync();
+        forceSyncs++;
         awaitingFirst = true;
         resync = true;
     }
