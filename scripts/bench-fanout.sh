@@ -284,7 +284,8 @@ loadtest_args() {
     fanout) args+=(--topics "$topics" --rate "$rate" --duration "${duration_s}s" --payload "$payload")
             [[ $warmup == 0s ]] || args+=(--warmup "$warmup")
             [[ $stalled == 0 ]] || args+=(--stalled "$stalled") ;;
-    connections) args+=(--duration "${duration_s}s" --server-pid "$server_pid") ;;
+    connections) args+=(--duration "${duration_s}s" --server-pid "$server_pid")
+                 [[ $warmup == 0s ]] || args+=(--warmup-ramp) ;; # memory per connection, not one-off growth
     chaos) args+=(--mode drop --topics "$(( topics > 0 ? topics : 10 ))" --rate "$(( rate > 0 ? rate : 100 ))"
                   --payload "$payload") ;;
   esac

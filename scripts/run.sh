@@ -10,4 +10,7 @@ if [[ ! -f $jar ]] || [[ -n $(find pom.xml server/pom.xml server/src/main -newer
   echo "building $jar ..." >&2
   mvn -q -B -DskipTests package >&2
 fi
-exec java ${HERALD_JAVA_OPTS:-} -jar "$jar" "$@"
+# A bounded heap: with the JVM's default (a quarter of RAM) G1 lets garbage pile up in a young generation sized for
+# that maximum, and an idle connection cost 22 KB of RSS instead of 2.2 KB at -Xmx2g (docs/benchmarks.md, issue 14).
+# HERALD_JAVA_OPTS replaces these options entirely.
+exec java ${HERALD_JAVA_OPTS:--Xmx2g} -jar "$jar" "$@"

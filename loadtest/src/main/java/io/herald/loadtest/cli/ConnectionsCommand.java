@@ -45,10 +45,26 @@ public final class ConnectionsCommand implements Callable<Integer> {
             description = "Wait this long after the ramp before reading the server's RSS. Default: ${DEFAULT-VALUE}.")
     Duration settle;
 
+    @Option(names = "--warmup-ramp", paramLabel = "BOOLEAN", defaultValue = "false", arity = "0..1",
+            description = "First ramp the same number of clients, close them and settle, then measure a second ramp: "
+                    + "the memory figure is then what a connection costs, without the server's one-off growth "
+                    + "(classes, compiled code, pools, heap sizing). Default: ${DEFAULT-VALUE}.")
+    boolean warmupRamp;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Duration runLength = fleetOptions.rampTimeout().plus(settle).plus(duration);
+        if (warmupRamp) {
+            try (Harness warm = new Harness(fleetOptions, null, false, fleetOptions.rampTimeout().plus(settle))) {
+                Fleet.RampResult r = warm.fleet.ramp(fleetOptions.rampTimeout());
+                out.printf("warm-up ramp: %d/%d subscribed in %.1fs; closing them%n", r.subscribed(), warm.fleet.size(),
+                        r.seconds());
+                out.flush();
+                warm.fleet.closeAll(Duration.ofSeconds(10));
+            }
+            Thread.sleep(settle.toMillis());
+        }
         try (Harness h = new Harness(fleetOptions, null, false, runLength)) {
             return run(h, out);
         }
@@ -90,6 +106,7 @@ public final class ConnectionsCommand implements Callable<Integer> {
         s.put("errors", h.stats.errors());
         s.putAll(h.summaryHead("connections"));
         s.put("hold_s", Durations.seconds(duration));
+        s.put("warmup_ramp", warmupRamp);
         if (serverPid != null) {
             s.put("server_pid", serverPid);
             s.put("server_rss_before_kib", rssBefore);
