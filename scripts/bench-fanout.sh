@@ -22,6 +22,9 @@
 #   --scenario NAME=MODE,CLIENTS,TOPICS,RATE   define or redefine a scenario (MODE: fanout|connections|chaos)
 #   --duration D            measured duration passed to the load client (default 30s; --quick 5s)
 #   --payload BYTES         event payload size (default 256)
+#   --deflate               fanout: the load client offers permessage-deflate (RFC 7692) as browsers do, and the
+#                           Socket.IO peer accepts it (perMessageDeflate, threshold 0); summary.json gives bytes on
+#                           the wire per delivery
 #   --stalled PCT           fanout: that share of the clients stop reading for 8 s when the measured window opens
 #                           (slow consumers, §8.3); latency and deliveries are the other clients', and summary.json
 #                           says how many stalled clients got force_sync and 4408
@@ -53,6 +56,7 @@ duration=""
 payload=256
 warmup=""
 stalled=0
+deflate=0
 herald_dialect=realtime
 results=""
 report="docs/benchmarks.md"
@@ -90,6 +94,7 @@ while [[ $# -gt 0 ]]; do
     --duration) duration=$2; shift ;;
     --payload) payload=$2; shift ;;
     --stalled) stalled=$2; shift ;;
+    --deflate) deflate=1 ;;
     --warmup) warmup=$2; shift ;;
     --herald-dialect) herald_dialect=$2; shift ;;
     --results) results=$2; shift ;;
@@ -188,7 +193,7 @@ server_command() {
   local name=$1 p=${port[$1]}
   case $name in
     herald) echo "env HERALD_BIND=127.0.0.1 HERALD_PORT=$p HERALD_JWT_SECRET=\$SECRET HERALD_DRAIN=1s $(pin)java $server_java_opts -jar server/target/herald.jar" ;;
-    socketio) echo "env BIND=127.0.0.1 $(pin)node bench/peers/socketio/server.js $p" ;;
+    socketio) echo "env BIND=127.0.0.1 PEER_DEFLATE=$deflate $(pin)node bench/peers/socketio/server.js $p" ;;
     netty-socketio) echo "$(pin)java $server_java_opts -cp bench/target/herald-bench.jar io.herald.bench.peers.NettySocketIoPeer $p 127.0.0.1" ;;
     bare) echo "$(pin)java $server_java_opts -cp bench/target/herald-bench.jar io.herald.bench.peers.BareNettyPeer $p 127.0.0.1" ;;
     herald-redis) herald_instance a "$p" ;;
@@ -283,7 +288,8 @@ loadtest_args() {
   case $mode in
     fanout) args+=(--topics "$topics" --rate "$rate" --duration "${duration_s}s" --payload "$payload")
             [[ $warmup == 0s ]] || args+=(--warmup "$warmup")
-            [[ $stalled == 0 ]] || args+=(--stalled "$stalled") ;;
+            [[ $stalled == 0 ]] || args+=(--stalled "$stalled")
+            [[ $deflate == 0 ]] || args+=(--deflate) ;;
     connections) args+=(--duration "${duration_s}s" --server-pid "$server_pid")
                  [[ $warmup == 0s ]] || args+=(--warmup-ramp) ;; # memory per connection, not one-off growth
     chaos) args+=(--mode drop --topics "$(( topics > 0 ? topics : 10 ))" --rate "$(( rate > 0 ? rate : 100 ))"

@@ -89,7 +89,9 @@ const httpServer = http.createServer((req, res) => {
 });
 
 const io = new Server(httpServer, {
-  perMessageDeflate: false,
+  // PEER_DEFLATE=1 (bench-fanout.sh --deflate): RFC 7692 for clients that offer it, threshold 0 so every event
+  // is compressed, as Herald compresses every event frame
+  perMessageDeflate: process.env.PEER_DEFLATE === '1' ? { threshold: 0 } : false,
   httpCompression: false,
   serveClient: false,
   cors: { origin: '*' },

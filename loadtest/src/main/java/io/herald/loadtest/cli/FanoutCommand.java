@@ -181,6 +181,12 @@ public final class FanoutCommand implements Callable<Integer> {
         s.put("out_of_order", h.stats.outOfOrder());
         s.put("warmup_deliveries", h.stats.warmupDeliveries());
         s.put("subscribed_at_end", stillSubscribed);
+        // bytes the sockets read (handshakes, warm-up and control frames included) per event frame received
+        long frames = deliveries + h.stats.warmupDeliveries() + fleet.stalledStats().deliveries()
+                + fleet.stalledStats().warmupDeliveries();
+        s.put("deflate", fleetOptions.deflate);
+        s.put("wire_bytes", fleet.wireBytes());
+        s.put("wire_bytes_per_delivery", frames == 0 ? 0 : Math.round(fleet.wireBytes() * 10.0 / frames) / 10.0);
         s.put("closes", h.stats.closes());
         s.put("close_codes", h.stats.closeCodes());
         s.put("errors_by_kind", h.stats.errorsByKind());

@@ -61,6 +61,10 @@ public final class FleetOptions {
             description = "WebSocket ping interval keeping idle clients alive (§8.1); 0 for none. Default: ${DEFAULT-VALUE}.")
     Duration pingInterval;
 
+    @Option(names = "--deflate", description = "Offer RFC 7692 permessage-deflate, as browsers and socket.io clients "
+            + "do, and inflate what the server compresses. Default: off.")
+    boolean deflate;
+
     @Option(names = "--report", defaultValue = "target/loadtest-report", paramLabel = "DIR",
             description = "Directory for summary.json, latency.hgrm and latency.html. Default: ${DEFAULT-VALUE}.")
     Path report;
@@ -90,6 +94,6 @@ public final class FleetOptions {
             throw new IllegalArgumentException("--clients and --topics must be at least 1");
         }
         return new Fleet.Settings(target, dialect, topicSet(), clients, rampRate, maxPending,
-                SourceAddresses.parse(sourceAddresses), pingInterval, handshakeTimeout);
+                SourceAddresses.parse(sourceAddresses), pingInterval, handshakeTimeout, deflate);
     }
 }

@@ -53,9 +53,10 @@ public final class Fleet implements SessionListener {
      * @param sources     local addresses to connect from, round-robin (more than ~28k connections per address
      *                    exhaust the ephemeral ports); empty for the system's choice
      * @param pingInterval WebSocket ping interval keeping idle connections alive (§8.1); zero for none
+     * @param deflate      offer RFC 7692 permessage-deflate, as browsers and socket.io clients do
      */
     public record Settings(URI target, Dialect dialect, Topics topics, int clients, double rampRate, int maxPending,
-                           List<InetAddress> sources, Duration pingInterval, Duration handshakeTimeout) {
+                           List<InetAddress> sources, Duration pingInterval, Duration handshakeTimeout, boolean deflate) {
         public Settings {
             if (!"ws".equals(target.getScheme()) || target.getHost() == null) {
                 throw new IllegalArgumentException("--target must look like ws://host:port (wss is not supported)");
@@ -101,6 +102,28 @@ public final class Fleet implements SessionListener {
     private final AtomicInteger recovered = new AtomicInteger();
     private final AtomicLong firstLossNanos = new AtomicLong();
     private final AtomicLong lastRecoveryNanos = new AtomicLong();
+    /** Bytes every client's socket delivered, headers and all (shared: it only counts). */
+    private final WireBytes wireBytes = new WireBytes();
+
+    /** Counts the bytes read from the sockets, before any decoding. */
+    @io.netty.channel.ChannelHandler.Sharable
+    private static final class WireBytes extends io.netty.channel.ChannelInboundHandlerAdapter {
+        final LongAdder bytes = new LongAdder();
+
+        @Override
+        public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof io.netty.buffer.ByteBuf b) {
+                bytes.add(b.readableBytes());
+            }
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    /** Bytes the clients' sockets have read so far. */
+    public long wireBytes() {
+        return wireBytes.bytes.sum();
+    }
+
     /** What the {@code --stalled} clients observe, apart from the others. */
     private final DeliveryStats stalledStats = new DeliveryStats();
 
@@ -179,13 +202,20 @@ public final class Fleet implements SessionListener {
                 .generateOriginHeader(false) // a non-browser client (§8.5)
                 .withUTF8Validator(false) // events are scanned as bytes; the server's UTF-8 is not under test
                 .handshakeTimeoutMillis(settings.handshakeTimeout().toMillis())
+                .allowExtensions(settings.deflate())
                 .build();
         long pingMillis = settings.pingInterval().toMillis();
         ChannelFuture f = transport.connect(remote, source(c.index), new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
                 ChannelPipeline p = ch.pipeline();
+                p.addLast(wireBytes); // what the socket delivered, compressed or not
                 p.addLast(new HttpClientCodec());
+                if (settings.deflate()) {
+                    // offers permessage-deflate and inflates what the server compressed
+                    p.addLast(new io.netty.handler.codec.http.websocketx.extensions.compression
+                            .WebSocketClientCompressionHandler(MAX_MESSAGE));
+                }
                 p.addLast(new HttpObjectAggregator(64 * 1024));
                 p.addLast(new WebSocketClientProtocolHandler(config));
                 p.addLast(new WebSocketFrameAggregator(MAX_MESSAGE));
