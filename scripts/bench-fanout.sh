@@ -22,7 +22,7 @@
 #   --scenario NAME=MODE,CLIENTS,TOPICS,RATE   define or redefine a scenario (MODE: fanout|connections|chaos)
 #   --duration D            measured duration passed to the load client (default 30s; --quick 5s)
 #   --payload BYTES         event payload size (default 256)
-#   --deflate               fanout: the load client offers permessage-deflate (RFC 7692) as browsers do, and the
+#   --deflate               fanout and connections: the load client offers permessage-deflate (RFC 7692) as browsers do, and the
 #                           Socket.IO peer accepts it (perMessageDeflate, threshold 0); summary.json gives bytes on
 #                           the wire per delivery
 #   --stalled PCT           fanout: that share of the clients stop reading for 8 s when the measured window opens
@@ -291,7 +291,8 @@ loadtest_args() {
             [[ $stalled == 0 ]] || args+=(--stalled "$stalled")
             [[ $deflate == 0 ]] || args+=(--deflate) ;;
     connections) args+=(--duration "${duration_s}s" --server-pid "$server_pid")
-                 [[ $warmup == 0s ]] || args+=(--warmup-ramp) ;; # memory per connection, not one-off growth
+                 [[ $warmup == 0s ]] || args+=(--warmup-ramp) # memory per connection, not one-off growth
+                 [[ $deflate == 0 ]] || args+=(--deflate) ;;
     chaos) args+=(--mode drop --topics "$(( topics > 0 ? topics : 10 ))" --rate "$(( rate > 0 ? rate : 100 ))"
                   --payload "$payload") ;;
   esac

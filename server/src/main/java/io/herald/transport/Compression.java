@@ -16,7 +16,10 @@ import java.util.Map;
  *
  * <p>Herald accepts the first {@code permessage-deflate} offer it can honour and always answers
  * {@code server_no_context_takeover} (§7.1.1.1 lets a server add it unasked): each server message is compressed
- * alone, so one compressed copy of an event serves every subscriber ({@link io.herald.protocol.DeflatedFrames}).
+ * alone, so one compressed copy of an event serves every subscriber ({@link io.herald.protocol.DeflatedFrames}). A
+ * client that offers {@code client_no_context_takeover} gets it, and its inflater is let go after each message rather
+ * than held for the connection (about 8 KB each, measured). Herald does not ask it of clients that did not offer it,
+ * although §7.1.1.2 would allow that: Netty's own client (and others) refuse the handshake when it comes unasked.
  * An offer that limits the server's window ({@code server_max_window_bits}) is declined, since the JDK's compressor
  * always uses the full window, as is one with a parameter Herald does not know; a client without an acceptable offer
  * is served plain. Inbound compressed messages are inflated by Netty's decoder, bounded to {@code maxMessage} bytes
@@ -44,7 +47,7 @@ final class Compression {
         }
         // level: Netty's own encoder is never used (events are compressed once, by DeflatedFrames)
         PerMessageDeflateServerExtensionHandshaker handshaker = new PerMessageDeflateServerExtensionHandshaker(
-                6, false, PerMessageDeflateServerExtensionHandshaker.MAX_WINDOW_SIZE, true, false, maxMessage);
+                6, false, PerMessageDeflateServerExtensionHandshaker.MAX_WINDOW_SIZE, true, true, maxMessage);
         for (WebSocketExtensionData offer : offers) {
             WebSocketServerExtension ext;
             try {

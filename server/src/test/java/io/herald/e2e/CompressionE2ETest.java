@@ -112,10 +112,10 @@ class CompressionE2ETest {
                 assertFalse(c.nextText().rsv1(), offer);
             }
         }
-        // the first offer that can be honoured wins
+        // the first offer that can be honoured wins; a client that offers client_no_context_takeover gets it
         try (RawWsClient c = RawWsClient.connect(server.port(), realtime(server, "fay"),
                 "permessage-deflate; server_max_window_bits=10, permessage-deflate; client_no_context_takeover")) {
-            assertEquals("permessage-deflate; server_no_context_takeover",
+            assertEquals("permessage-deflate; server_no_context_takeover; client_no_context_takeover",
                     c.header("sec-websocket-extensions"), c.responseHead);
         }
     }
