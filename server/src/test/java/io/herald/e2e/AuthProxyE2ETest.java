@@ -315,6 +315,12 @@ class AuthProxyE2ETest {
             socket.getOutputStream().flush();
             assertEquals(-1, socket.getInputStream().read(), "closed with no answer to either request");
         }
+        // the backend was asked all the same: wait for that call to arrive, so it is not counted in the next test
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (backend.calls() < 1 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(1, backend.calls(), "the upgrade's credentials went to the backend");
     }
 
     @Test
