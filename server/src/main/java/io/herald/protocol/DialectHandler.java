@@ -119,6 +119,12 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+        if (frame.rsv() != 0) {
+            // RFC 6455 §5.2: with permessage-deflate the decoder lets RSV bits through and the inflater clears RSV1
+            // of the messages it inflates; any bit still set here (RSV2, RSV3, RSV1 on a control frame) is unknown
+            end(Disconnect.PROTOCOL_ERROR, true);
+            return;
+        }
         if (!opened && (candidate || !connection.isClosing())) {
             if (early != null && early.size() >= MAX_EARLY) {
                 dropEarly();

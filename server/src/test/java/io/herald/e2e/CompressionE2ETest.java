@@ -99,6 +99,19 @@ class CompressionE2ETest {
         }
     }
 
+    /** RFC 6455 §5.2: with the extension, RSV2/RSV3, or RSV1 on a control frame, still fail the connection. */
+    @Test
+    void unknownReservedBitsStillFail() throws Exception {
+        for (int b0 : new int[] {0xA1, 0x91, 0xC9}) { // text + RSV2, text + RSV3, ping + RSV1
+            try (RawWsClient c = subscribed(server, "hal", "permessage-deflate")) {
+                c.sendFrame(b0, "{\"action\":\"ping\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                RawWsClient.Frame close = c.next();
+                assertEquals(8, close.opcode(), "a close frame for 0x" + Integer.toHexString(b0) + ", not " + close.text());
+                assertEquals(1002, close.closeCode(), "0x" + Integer.toHexString(b0));
+            }
+        }
+    }
+
     @Test
     void offersHeraldCannotHonourAreDeclinedAndServedPlain() throws Exception {
         for (String offer : new String[] {
