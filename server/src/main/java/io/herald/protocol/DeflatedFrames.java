@@ -71,21 +71,7 @@ public final class DeflatedFrames {
         d.setInput(EMPTY); // drop the reference to the frame's memory
         // RFC 7692 §7.2.1: the sync flush ends with an empty stored block, 00 00 ff ff, which the sender removes
         out.writerIndex(out.writerIndex() - 4);
-        int length = out.writerIndex() - TextFrames.MAX_HEADER;
-        int headerLength = length < 126 ? 2 : length < 65536 ? 4 : 10;
-        int at = TextFrames.MAX_HEADER - headerLength;
-        out.setByte(at, FIN_RSV1_TEXT);
-        if (headerLength == 2) {
-            out.setByte(at + 1, length);
-        } else if (headerLength == 4) {
-            out.setByte(at + 1, 126);
-            out.setShort(at + 2, length);
-        } else {
-            out.setByte(at + 1, 127);
-            out.setLong(at + 2, length);
-        }
-        out.readerIndex(at);
-        return out;
+        return TextFrames.seal(out, FIN_RSV1_TEXT);
     }
 
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);

@@ -125,9 +125,17 @@ public final class TextFrames {
 
     /** Writes the header into the space reserved before the payload and points the reader at it. */
     private static ByteBuf seal(ByteBuf buf) {
+        return seal(buf, FIN_TEXT);
+    }
+
+    /**
+     * Writes a header starting with {@code firstByte} (FIN, RSV, opcode) into the {@link #MAX_HEADER} bytes reserved
+     * before the payload that runs to the writer index, and points the reader at it.
+     */
+    static ByteBuf seal(ByteBuf buf, int firstByte) {
         int length = buf.writerIndex() - MAX_HEADER;
         int start = MAX_HEADER - headerLength(length);
-        buf.setByte(start, FIN_TEXT);
+        buf.setByte(start, firstByte);
         if (length <= 125) {
             buf.setByte(start + 1, length);
         } else if (length <= 0xFFFF) {

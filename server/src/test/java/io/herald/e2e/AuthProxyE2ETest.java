@@ -237,23 +237,32 @@ class AuthProxyE2ETest {
         }
     }
 
-    @Test
-    void aPollingRequestWithAnotherUsersOpaqueCredentialsIsRefused() throws Exception {
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
+
+    /** A long-polling request with Immich's header carrying {@code credential}. */
+    static java.net.http.HttpRequest.Builder as(String credential, String url) {
+        return java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).header("x-immich-user-token", credential)
+                .timeout(Duration.ofSeconds(10));
+    }
+
+    /** Opens a long-polling session with {@code credential} and CONNECTs it; returns its sid. */
+    static String connectedPollingSession(String credential) throws Exception {
         String base = server.http("/socket.io/?EIO=4&transport=polling");
-        java.util.function.BiFunction<String, String, java.net.http.HttpRequest.Builder> as = (credential, url) ->
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).header("x-immich-user-token", credential)
-                        .timeout(Duration.ofSeconds(10));
-        String open = http.send(as.apply("ok:pam:s-pam", base).GET().build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        String open = HTTP.send(as(credential, base).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
         String sid = WsTestClient.json(open.substring(1)).get("sid").asText();
         String session = base + "&sid=" + sid;
-        assertEquals(200, http.send(as.apply("ok:pam:s-pam", session).POST(java.net.http.HttpRequest.BodyPublishers
+        assertEquals(200, HTTP.send(as(credential, session).POST(java.net.http.HttpRequest.BodyPublishers
                 .ofString("40")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode());
-        java.net.http.HttpResponse<String> connected = http.send(as.apply("ok:pam:s-pam", session).GET().build(),
+        java.net.http.HttpResponse<String> connected = HTTP.send(as(credential, session).GET().build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertTrue(connected.body().startsWith("40{"), connected.body());
-        java.net.http.HttpResponse<String> other = http.send(as.apply("ok:mallory", session).GET().build(),
+        return sid;
+    }
+
+    @Test
+    void aPollingRequestWithAnotherUsersOpaqueCredentialsIsRefused() throws Exception {
+        String session = server.http("/socket.io/?EIO=4&transport=polling&sid=" + connectedPollingSession("ok:pam:s-pam"));
+        java.net.http.HttpResponse<String> other = HTTP.send(as("ok:mallory", session).GET().build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertEquals(403, other.statusCode(), "§7: credentials of another user than the session's: " + other.body());
     }
@@ -264,19 +273,7 @@ class AuthProxyE2ETest {
      */
     @Test
     void anUpgradeWithAnotherUsersOpaqueCredentialsIsRefused() throws Exception {
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-        String base = server.http("/socket.io/?EIO=4&transport=polling");
-        java.util.function.BiFunction<String, String, java.net.http.HttpRequest.Builder> as = (credential, url) ->
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).header("x-immich-user-token", credential)
-                        .timeout(Duration.ofSeconds(10));
-        String open = http.send(as.apply("ok:quinn:s-q", base).GET().build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-        String sid = WsTestClient.json(open.substring(1)).get("sid").asText();
-        String session = base + "&sid=" + sid;
-        assertEquals(200, http.send(as.apply("ok:quinn:s-q", session).POST(java.net.http.HttpRequest.BodyPublishers
-                .ofString("40")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode());
-        assertTrue(http.send(as.apply("ok:quinn:s-q", session).GET().build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString()).body().startsWith("40{"));
+        String sid = connectedPollingSession("ok:quinn:s-q");
         String upgrade = server.ws("/socket.io/?EIO=4&transport=websocket&sid=" + sid);
         backend.reset();
         WsTestClient mallory = WsTestClient.start(upgrade, new DefaultHttpHeaders().set("x-immich-user-token", "ok:mallory"));
@@ -299,10 +296,8 @@ class AuthProxyE2ETest {
     /** A request pipelined behind an upgrade that waits for the backend gets no answer: the connection just closes. */
     @Test
     void aRequestPipelinedBehindAPendingUpgradeClosesTheConnection() throws Exception {
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-        String base = server.http("/socket.io/?EIO=4&transport=polling");
-        String open = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base))
-                .header("x-immich-user-token", "ok:rita:s-r").GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        String open = HTTP.send(as("ok:rita:s-r", server.http("/socket.io/?EIO=4&transport=polling")).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body(); // opened, not CONNECTed: no backend call
         String sid = WsTestClient.json(open.substring(1)).get("sid").asText();
         backend.delay(Duration.ofMillis(300)); // the upgrade's credentials are not in the cache: it waits
         String upgrade = "GET /socket.io/?EIO=4&transport=websocket&sid=" + sid + " HTTP/1.1\r\nHost: x\r\n"

@@ -89,10 +89,7 @@ public record AdapterBroadcast(String namespace, List<String> rooms, List<String
 
     /** A packet map; null when it is not a text EVENT. */
     private static Packet packet(MessageUnpacker u) throws IOException, Unreadable {
-        if (u.getNextFormat().getValueType() != ValueType.MAP) {
-            throw new Unreadable("packet is not a map");
-        }
-        int n = u.unpackMapHeader();
+        int n = mapHeader(u, "packet");
         Integer type = null;
         String nsp = "/";
         byte[] data = null;
@@ -117,10 +114,7 @@ public record AdapterBroadcast(String namespace, List<String> rooms, List<String
 
     /** {@code {rooms, except, flags}}; null when it asks for acknowledgements ({@code flags.timeout}). */
     private static Opts opts(MessageUnpacker u) throws IOException, Unreadable {
-        if (u.getNextFormat().getValueType() != ValueType.MAP) {
-            throw new Unreadable("opts is not a map");
-        }
-        int n = u.unpackMapHeader();
+        int n = mapHeader(u, "opts");
         List<String> rooms = List.of();
         List<String> except = List.of();
         boolean acks = false;
@@ -130,11 +124,7 @@ public record AdapterBroadcast(String namespace, List<String> rooms, List<String
                 case "rooms" -> rooms = roomList(u);
                 case "except" -> except = roomList(u);
                 case "flags" -> {
-                    if (u.getNextFormat().getValueType() != ValueType.MAP) {
-                        u.skipValue();
-                        break;
-                    }
-                    int m = u.unpackMapHeader();
+                    int m = mapHeaderOrSkip(u);
                     for (int j = 0; j < m; j++) {
                         String flag = u.unpackString();
                         acks |= "timeout".equals(flag);
@@ -145,6 +135,23 @@ public record AdapterBroadcast(String namespace, List<String> rooms, List<String
             }
         }
         return acks ? null : new Opts(rooms, except);
+    }
+
+    /** The size of the map that comes next; a {@code what} that is not a map is unreadable. */
+    private static int mapHeader(MessageUnpacker u, String what) throws IOException, Unreadable {
+        if (u.getNextFormat().getValueType() != ValueType.MAP) {
+            throw new Unreadable(what + " is not a map");
+        }
+        return u.unpackMapHeader();
+    }
+
+    /** The size of the map that comes next, or 0 after skipping a value that is not a map. */
+    private static int mapHeaderOrSkip(MessageUnpacker u) throws IOException {
+        if (u.getNextFormat().getValueType() != ValueType.MAP) {
+            u.skipValue();
+            return 0;
+        }
+        return u.unpackMapHeader();
     }
 
     /** Rooms are strings, or numbers when the app used numeric room names. */
@@ -180,11 +187,7 @@ public record AdapterBroadcast(String namespace, List<String> rooms, List<String
                 case "type" -> type = u.unpackInt();
                 case "nsp" -> nsp = u.unpackString();
                 case "data" -> {
-                    if (u.getNextFormat().getValueType() != ValueType.MAP) {
-                        u.skipValue();
-                        break;
-                    }
-                    int m = u.unpackMapHeader();
+                    int m = mapHeaderOrSkip(u);
                     for (int j = 0; j < m; j++) {
                         String k = u.unpackString();
                         switch (k) {
