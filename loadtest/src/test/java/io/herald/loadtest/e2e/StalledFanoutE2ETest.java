@@ -1,11 +1,8 @@
 package io.herald.loadtest.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.herald.Gateway;
 import io.herald.config.ConfigKey;
-import io.herald.config.HeraldConfig;
-import io.herald.loadtest.LoadTest;
+import io.herald.loadtest.testing.InProcessFanout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,32 +19,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * closed 4408 (§8.3), with no loss a {@code force_sync} did not announce; every other client gets every event.
  */
 class StalledFanoutE2ETest {
-    private static final String SECRET = "loadtest-smoke-secret-0123456789abcdefghij";
-
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void stalledClientsAreToldAndClosedWhileTheOthersGetEverything(@TempDir Path report) throws Exception {
-        HeraldConfig config = HeraldConfig.builder().set(ConfigKey.BIND, "127.0.0.1").port(0).jwtSecret(SECRET)
-                .set(ConfigKey.SEND_BUFFER, "200").set(ConfigKey.DRAIN, "200ms").build();
-        int exit;
-        try (Gateway herald = Gateway.start(config)) {
-            String base = "127.0.0.1:" + herald.port();
-            exit = LoadTest.run("fanout",
-                    "--target", "ws://" + base,
-                    "--dialect", "realtime",
-                    "--clients", "5",
-                    "--topics", "1",
-                    "--rate", "200",
-                    "--duration", "10s",
-                    "--payload", "8192",
-                    "--stalled", "40",
-                    "--stall-for", "6s",
-                    "--jwt-secret", SECRET,
-                    "--publish", "http://" + base + "/api/v1/publish",
-                    "--report", report.toString());
-        }
-        JsonNode s = new ObjectMapper().readTree(report.resolve("summary.json").toFile());
-        assertEquals(0, exit, "exit code; summary: " + s.toPrettyString());
+        InProcessFanout.Result r = InProcessFanout.run(report, b -> b.set(ConfigKey.SEND_BUFFER, "200"),
+                "--clients", "5", "--topics", "1", "--rate", "200", "--duration", "10s", "--payload", "8192",
+                "--stalled", "40", "--stall-for", "6s");
+        JsonNode s = r.summary();
+        assertEquals(0, r.exit(), "exit code; summary: " + s.toPrettyString());
         JsonNode stalled = s.get("stalled");
         assertEquals(2, stalled.get("clients").asInt(), s.toPrettyString());
         assertEquals(2, stalled.get("with_force_sync").asInt(), "§8.3: each was told: " + stalled);
