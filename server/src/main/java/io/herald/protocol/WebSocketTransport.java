@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -115,7 +116,20 @@ public final class WebSocketTransport extends ChannelOutboundHandlerAdapter impl
             report(kind, bytes);
             return;
         }
-        c.write(reply.message(), c.newPromise().addListener((ChannelFutureListener) f -> report(kind, bytes)));
+        send(c, reply.message(), c.newPromise().addListener((ChannelFutureListener) f -> report(kind, bytes)));
+    }
+
+    /**
+     * This handler sits next to the socket (after TLS): a pre-encoded frame ({@code ByteBuf}) is written from here,
+     * any other message ({@code WebSocketFrame}s: pongs, binary frames) from the pipeline's tail, through the encoder.
+     * Both are synchronous on the channel's loop (and queued in order off it), so the order of writes holds.
+     */
+    private void send(ChannelHandlerContext c, Object msg, ChannelPromise promise) {
+        if (msg instanceof ByteBuf) {
+            c.write(msg, promise);
+        } else {
+            channel.write(msg, promise);
+        }
     }
 
     @Override
@@ -125,7 +139,8 @@ public final class WebSocketTransport extends ChannelOutboundHandlerAdapter impl
             io.netty.util.ReferenceCountUtil.release(frame);
             return;
         }
-        c.writeAndFlush(frame, c.voidPromise());
+        send(c, frame, c.voidPromise());
+        c.flush();
     }
 
     /** Tells the owner, on its loop; nothing is allocated when that is this channel's loop (every event write). */

@@ -16,12 +16,13 @@ package io.herald.transport;
  * request (a first frame in the same write) flow from the old decoder into the new one and on to the dialect,
  * instead of being lost. Leaving:
  * <pre>
- *   {@value #TLS} → {@value #WS_ENCODER} → {@value #WS_DECODER} → ({@value #WS_INFLATE}) → {@value #WS_UTF8} → {@value #WS_AGGREGATOR}
- *     → {@value #WS_DIALECT} → {@value #WS_TRANSPORT}
+ *   {@value #TLS} → {@value #WS_TRANSPORT} → {@value #WS_ENCODER} → {@value #WS_DECODER} → ({@value #WS_INFLATE}) → {@value #WS_UTF8}
+ *     → {@value #WS_AGGREGATOR} → {@value #WS_DIALECT}
  * </pre>
  * Event frames are written pre-encoded as {@code ByteBuf}s from {@value #WS_TRANSPORT} (the connection's
- * {@code WebSocketTransport}, which reports each one taken to the connection's §8.3 bound) and pass the WebSocket
- * encoder untouched.
+ * {@code WebSocketTransport}, which reports each one taken to the connection's §8.3 bound), next to the socket: they
+ * meet no handler but TLS on the way out. {@code WebSocketFrame}s (pongs, close frames) go from the tail through the
+ * encoder and pass the transport.
  */
 public final class HandlerNames {
     public static final String TLS = "tls";

@@ -126,8 +126,8 @@ class HttpRouterTest {
         assertNull(ch.pipeline().get(HandlerNames.HTTP_METHOD_GATE), "the whole HTTP stage goes");
         assertNull(ch.pipeline().get(HandlerNames.WS_UPGRADE), "the one-shot upgrade handler left before the 101");
         assertInstanceOf(DialectHandler.class, ch.pipeline().get(HandlerNames.WS_DIALECT));
-        assertEquals(List.of(HandlerNames.WS_ENCODER, HandlerNames.WS_DECODER, HandlerNames.WS_UTF8,
-                HandlerNames.WS_AGGREGATOR, HandlerNames.WS_DIALECT, HandlerNames.WS_TRANSPORT),
+        assertEquals(List.of(HandlerNames.WS_TRANSPORT, HandlerNames.WS_ENCODER, HandlerNames.WS_DECODER,
+                HandlerNames.WS_UTF8, HandlerNames.WS_AGGREGATOR, HandlerNames.WS_DIALECT),
                 ch.pipeline().names().subList(0, 6));
         Object connected = nextFrame();
         assertTrue(connected.toString().contains("TextWebSocketFrame"), String.valueOf(connected));
