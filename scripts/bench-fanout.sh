@@ -28,6 +28,8 @@
 #   --stalled PCT           fanout: that share of the clients stop reading for 8 s when the measured window opens
 #                           (slow consumers, §8.3); latency and deliveries are the other clients', and summary.json
 #                           says how many stalled clients got force_sync and 4408
+#   --stall-for D           how long --stalled clients stop reading (default 8s); longer than --duration keeps their
+#                           catching up (the load client reading their backlog) out of the measured window
 #   --herald-dialect D      how the load client speaks to Herald (and herald-redis): realtime (default),
 #                           channels (§6 /ws), sync, or socketio (§7, the peers' dialect: the same clients
 #                           against Herald, Socket.IO and netty-socketio)
@@ -56,6 +58,7 @@ duration=""
 payload=256
 warmup=""
 stalled=0
+stall_for=
 deflate=0
 herald_dialect=realtime
 results=""
@@ -94,6 +97,7 @@ while [[ $# -gt 0 ]]; do
     --duration) duration=$2; shift ;;
     --payload) payload=$2; shift ;;
     --stalled) stalled=$2; shift ;;
+    --stall-for) stall_for=$2; shift ;;
     --deflate) deflate=1 ;;
     --warmup) warmup=$2; shift ;;
     --herald-dialect) herald_dialect=$2; shift ;;
@@ -289,6 +293,7 @@ loadtest_args() {
     fanout) args+=(--topics "$topics" --rate "$rate" --duration "${duration_s}s" --payload "$payload")
             [[ $warmup == 0s ]] || args+=(--warmup "$warmup")
             [[ $stalled == 0 ]] || args+=(--stalled "$stalled")
+            [[ -z $stall_for ]] || args+=(--stall-for "$stall_for")
             [[ $deflate == 0 ]] || args+=(--deflate) ;;
     connections) args+=(--duration "${duration_s}s" --server-pid "$server_pid")
                  [[ $warmup == 0s ]] || args+=(--warmup-ramp) # memory per connection, not one-off growth

@@ -35,7 +35,12 @@ class CompressionE2ETest {
 
     /** Connected and subscribed to share s1; the replies are plain text frames. */
     static RawWsClient subscribed(TestServer s, String user, String offer) throws Exception {
-        RawWsClient c = RawWsClient.connect(s.port(), realtime(s, user), offer);
+        return subscribed(s, user, offer, 0);
+    }
+
+    /** {@link #subscribed(TestServer, String, String)} with a socket receive buffer of that size (0: the system's). */
+    static RawWsClient subscribed(TestServer s, String user, String offer, int receiveBuffer) throws Exception {
+        RawWsClient c = RawWsClient.connect(s.port(), realtime(s, user), offer, receiveBuffer);
         assertTrue(c.upgraded(), c.responseHead);
         RawWsClient.Frame connected = c.nextText();
         assertFalse(connected.rsv1(), "replies are not compressed");

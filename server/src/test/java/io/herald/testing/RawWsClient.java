@@ -55,7 +55,19 @@ public final class RawWsClient implements AutoCloseable {
 
     /** Upgrades {@code pathAndQuery} on {@code port}, offering {@code extensions} (null: no offer). */
     public static RawWsClient connect(int port, String pathAndQuery, String extensions) throws IOException {
+        return connect(port, pathAndQuery, extensions, 0);
+    }
+
+    /**
+     * {@link #connect(int, String, String)} with a socket receive buffer of {@code receiveBuffer} bytes (0: the
+     * system's), set before connecting: a small one makes a client that stops reading fill up quickly.
+     */
+    public static RawWsClient connect(int port, String pathAndQuery, String extensions, int receiveBuffer)
+            throws IOException {
         Socket s = new Socket();
+        if (receiveBuffer > 0) {
+            s.setReceiveBufferSize(receiveBuffer);
+        }
         s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
         s.setSoTimeout(5000);
         StringBuilder req = new StringBuilder("GET ").append(pathAndQuery).append(" HTTP/1.1\r\nHost: localhost\r\n")
