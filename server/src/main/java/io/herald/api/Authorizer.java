@@ -4,6 +4,7 @@ import io.herald.auth.BearerTokens;
 import io.herald.auth.InvalidTokenException;
 import io.herald.auth.Principal;
 import io.herald.auth.TokenVerifier;
+import io.herald.auth.VerifiedTokens;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpRequest;
@@ -13,10 +14,10 @@ import java.util.function.Predicate;
 
 /** The bearer-token check every protected HTTP endpoint shares: 401 without a valid token, 403 without the role. */
 final class Authorizer {
-    private final TokenVerifier verifier;
+    private final VerifiedTokens verifier;
 
     Authorizer(TokenVerifier verifier) {
-        this.verifier = verifier;
+        this.verifier = new VerifiedTokens(verifier); // backends send the same token with every request
     }
 
     /** The refusal to send, or null when {@code request} carries a valid token whose principal passes {@code allowed}. */

@@ -29,6 +29,7 @@ import javax.crypto.SecretKey;
 public final class TokenVerifier {
     private final JwtParser parser;
     private final long leewayMillis;
+    private final Clock clock;
 
     public TokenVerifier(Key key, String issuer, String audience, long leewaySeconds, Clock clock) {
         JwtParserBuilder b = Jwts.parser()
@@ -47,6 +48,7 @@ public final class TokenVerifier {
         }
         this.parser = b.build();
         this.leewayMillis = leewaySeconds * 1000;
+        this.clock = clock;
     }
 
     public static TokenVerifier from(HeraldConfig config, Clock clock) {
@@ -58,6 +60,11 @@ public final class TokenVerifier {
     /** The instant after which a principal's connection must close (§8.2): {@code exp} plus leeway. */
     public Instant deadline(Principal p) {
         return p.expiresAt().plusMillis(leewayMillis);
+    }
+
+    /** True once {@link #deadline} has passed: what {@link #verify} would now refuse as expired. */
+    public boolean expired(Principal p) {
+        return clock.instant().isAfter(deadline(p));
     }
 
     /** {@code HERALD_JWT_LEEWAY} in milliseconds. */
