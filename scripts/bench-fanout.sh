@@ -34,8 +34,9 @@
 #                           channels (§6 /ws), sync, or socketio (§7, the peers' dialect: the same clients
 #                           against Herald, Socket.IO and netty-socketio)
 #   --warmup D              fanout: publish this long before the measured duration, and leave it out of the
-#                           latency figures and the CPU window (default 10s, so the JIT has compiled the hot
-#                           path; --quick 0s; --warmup 0s measures the cold start)
+#                           latency figures and the CPU window (default 30s, so the JIT has compiled the hot
+#                           path: with one server core, 10s left topics-1k compiling hundreds of methods well into
+#                           the window; --quick 0s; --warmup 0s measures the cold start)
 #   --results DIR           where runs are kept (default target/bench-fanout/<UTC time>)
 #   --report FILE           the Markdown written at the end (default docs/benchmarks.md; '-' for none)
 #
@@ -117,7 +118,7 @@ duration=${duration:-30s}
 [[ $duration =~ ^([0-9]+)s$ ]] || die "--duration must be whole seconds such as 30s"
 duration_s=${BASH_REMATCH[1]}
 if [[ -z $warmup ]]; then
-  if [[ $quick == 1 ]]; then warmup=0s; else warmup=10s; fi
+  if [[ $quick == 1 ]]; then warmup=0s; else warmup=30s; fi
 fi
 [[ $warmup =~ ^[0-9]+s$ ]] || die "--warmup must be whole seconds such as 10s"
 # Pin server and load client apart by default: unpinned, the load client's threads steal the server's cores and
