@@ -51,6 +51,12 @@ public final class VerifiedTokens {
         return p;
     }
 
+    /** Tokens kept now, after pending evictions. */
+    long kept() {
+        kept.cleanUp();
+        return kept.estimatedSize();
+    }
+
     private static String digest(String token) {
         try {
             byte[] d = MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));

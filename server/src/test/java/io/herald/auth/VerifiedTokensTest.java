@@ -1,12 +1,11 @@
 package io.herald.auth;
 
+import io.herald.testing.TestClock;
 import io.jsonwebtoken.Jwts;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Date;
 import java.util.List;
 
@@ -14,33 +13,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The HTTP API's cache of verified tokens: answers a repeated token at once, and never past its expiry. */
 class VerifiedTokensTest {
     static final Instant NOW = Instant.parse("2026-12-02T10:00:00Z");
     static final String SECRET = "0123456789abcdef0123456789abcdef";
 
-    /** A clock the test moves. */
-    static final class Moving extends Clock {
-        Instant now = NOW;
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
-    final Moving clock = new Moving();
+    final TestClock clock = new TestClock(NOW);
     final TokenVerifier verifier = new TokenVerifier(JwtKeys.hmac(SECRET), null, null, 5, clock);
     final VerifiedTokens tokens = new VerifiedTokens(verifier);
 
@@ -62,9 +42,9 @@ class VerifiedTokensTest {
     void aKeptTokenStillExpiresWithItsLeeway() throws Exception {
         String t = token("backend", 60);
         tokens.verify(t);
-        clock.now = NOW.plusSeconds(64);
+        clock.advance(Duration.ofSeconds(64));
         assertEquals("backend", tokens.verify(t).subject(), "within exp + 5 s leeway");
-        clock.now = NOW.plusSeconds(66);
+        clock.advance(Duration.ofSeconds(2));
         InvalidTokenException e = assertThrows(InvalidTokenException.class, () -> tokens.verify(t));
         assertEquals("token expired", e.getMessage());
         assertThrows(InvalidTokenException.class, () -> tokens.verify(t), "and stays refused");
@@ -81,5 +61,17 @@ class VerifiedTokensTest {
         assertThrows(InvalidTokenException.class, () -> tokens.verify(forged), "a valid token kept does not vouch for a forged one");
         assertThrows(InvalidTokenException.class, () -> tokens.verify(""));
         assertThrows(InvalidTokenException.class, () -> tokens.verify(null));
+    }
+
+    @Test
+    void aFloodOfDistinctTokensKeepsTheCacheBounded() throws Exception {
+        // a client cycling through valid tokens (or one that mints them) cannot grow the cache past its bound
+        for (int i = 0; i < VerifiedTokens.MAX_KEPT * 3; i++) {
+            tokens.verify(token("backend-" + i, 3600));
+        }
+        assertTrue(tokens.kept() <= VerifiedTokens.MAX_KEPT, "kept " + tokens.kept());
+        String tooLong = token("backend", 3600) + "x".repeat(Credentials.MAX_TOKEN_CHARS);
+        assertThrows(InvalidTokenException.class, () -> tokens.verify(tooLong));
+        assertTrue(tokens.kept() <= VerifiedTokens.MAX_KEPT);
     }
 }

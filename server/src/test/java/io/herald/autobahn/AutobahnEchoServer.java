@@ -4,7 +4,6 @@ import io.herald.auth.Principal;
 import io.herald.hub.Envelope;
 import io.herald.hub.FrameRenderer;
 import io.herald.hub.Hub;
-import io.herald.hub.InterestListener;
 import io.herald.hub.Topic;
 import io.herald.metrics.Stats;
 import io.herald.protocol.Connection;
@@ -16,6 +15,7 @@ import io.herald.protocol.DialectHandler;
 import io.herald.protocol.WebSocketTransport;
 import io.herald.protocol.Endpoint;
 import io.herald.protocol.TextFrames;
+import io.herald.testing.NoBroker;
 import io.herald.transport.HandlerNames;
 import io.herald.transport.ServerTransport;
 import io.herald.transport.WebSocketPipeline;
@@ -39,8 +39,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
 /**
  * The test-only echo server the Autobahn|Testsuite fuzzing client runs against (RFC 6455 conformance, issue
@@ -126,16 +124,7 @@ public final class AutobahnEchoServer {
     public static void main(String[] args) throws InterruptedException {
         int port = args.length > 0 ? Integer.parseInt(args[0]) : 9001;
         Stats stats = new Stats();
-        Hub hub = new Hub(List.<FrameRenderer>of(), new InterestListener() {
-            @Override
-            public CompletionStage<Void> firstSubscriber(String topic) {
-                return CompletableFuture.completedFuture(null);
-            }
-
-            @Override
-            public void lastSubscriberLeft(String topic) {
-            }
-        }, ByteBufAllocator.DEFAULT, stats);
+        Hub hub = new Hub(List.<FrameRenderer>of(), NoBroker.INTEREST, ByteBufAllocator.DEFAULT, stats);
         ConnectionCore core = new ConnectionCore(hub, stats, new Connections(FUZZING.idleTimeout(), Clock.systemUTC()), FUZZING);
         ServerTransport transport = new ServerTransport(2);
         try {

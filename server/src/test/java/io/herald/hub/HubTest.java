@@ -1,6 +1,7 @@
 package io.herald.hub;
 
 import io.herald.metrics.Stats;
+import io.herald.testing.NoBroker;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.DefaultEventLoop;
@@ -169,16 +170,7 @@ class HubTest {
             });
             frames.add(f);
             return f;
-        }), new InterestListener() {
-            @Override
-            public CompletionStage<Void> firstSubscriber(String topic) {
-                return CompletableFuture.completedFuture(null);
-            }
-
-            @Override
-            public void lastSubscriberLeft(String topic) {
-            }
-        }, ByteBufAllocator.DEFAULT, stats);
+        }), NoBroker.INTEREST, ByteBufAllocator.DEFAULT, stats);
         List<FakeSubscriber> deflating = new ArrayList<>();
         for (EventExecutor loop : List.of(loopA, loopA, loopB)) {
             FakeSubscriber s = new FakeSubscriber(loop, 0) {

@@ -2,10 +2,10 @@ package io.herald.protocol;
 
 import io.herald.hub.FrameRenderer;
 import io.herald.hub.Hub;
-import io.herald.hub.InterestListener;
 import io.herald.metrics.Stats;
 import io.herald.protocol.realtime.RealtimeDialect;
 import io.herald.testing.EmbeddedConnection;
+import io.herald.testing.NoBroker;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
@@ -30,7 +30,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,16 +46,7 @@ class FlushBatcherTest {
     final AtomicInteger flushes = new AtomicInteger();
     final Stats stats = new Stats();
     final Connections connections = new Connections(EmbeddedConnection.POLICY.idleTimeout(), EmbeddedConnection.CLOCK);
-    final ConnectionCore core = new ConnectionCore(new Hub(List.<FrameRenderer>of(), new InterestListener() {
-        @Override
-        public CompletionStage<Void> firstSubscriber(String topic) {
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public void lastSubscriberLeft(String topic) {
-        }
-    }, ByteBufAllocator.DEFAULT, stats), stats, connections, EmbeddedConnection.POLICY);
+    final ConnectionCore core = new ConnectionCore(new Hub(List.<FrameRenderer>of(), NoBroker.INTEREST, ByteBufAllocator.DEFAULT, stats), stats, connections, EmbeddedConnection.POLICY);
 
     @AfterEach
     void stop() {

@@ -131,6 +131,11 @@ class OutboundBoundTest {
     }
 
     List<String> wire() {
+        return wire(ch);
+    }
+
+    /** The text of every buffer written to {@code ch}'s socket so far, each released. */
+    static List<String> wire(EmbeddedChannel ch) {
         List<String> out = new ArrayList<>();
         Object o;
         while ((o = ch.readOutbound()) != null) {

@@ -3,14 +3,12 @@ package io.herald.protocol;
 import io.herald.transport.HandlerNames;
 import io.herald.transport.WebSocketPipeline;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -19,6 +17,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
+import static io.herald.protocol.OutboundBoundTest.frame;
+import static io.herald.protocol.OutboundBoundTest.wire;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -71,20 +71,6 @@ class WebSocketTransportTest {
         ch.finishAndReleaseAll();
     }
 
-    static ByteBuf frame(String text) {
-        return Unpooled.copiedBuffer(text, StandardCharsets.UTF_8);
-    }
-
-    List<String> wire() {
-        List<String> out = new ArrayList<>();
-        Object o;
-        while ((o = ch.readOutbound()) != null) {
-            out.add(((ByteBuf) o).toString(StandardCharsets.UTF_8));
-            ReferenceCountUtil.release(o);
-        }
-        return out;
-    }
-
     @Test
     void nextToTheSocketEventsMeetNoOtherHandlerAndAreReportedTakenOnceEach() {
         WebSocketPipeline.placeTransport(ch.pipeline(), transport);
@@ -97,7 +83,7 @@ class WebSocketTransportTest {
         assertEquals(List.of(), taken, "written, not flushed: not taken yet");
         transport.flush();
         assertEquals(List.of(Outbound.Kind.EVENT, Outbound.Kind.EVENT, Outbound.Kind.EVENT), taken);
-        assertEquals(List.of("e0", "e1", "e2"), wire());
+        assertEquals(List.of("e0", "e1", "e2"), wire(ch));
         assertTrue(behind.promises.isEmpty(), "event frames meet no handler but the socket");
     }
 
@@ -135,7 +121,7 @@ class WebSocketTransportTest {
         assertEquals(2, tls.promises.size(), "every frame passes TLS");
         transport.flush();
         assertEquals(2, taken.size());
-        assertEquals(List.of("e0", "e1"), wire());
+        assertEquals(List.of("e0", "e1"), wire(ch));
     }
 
     @Test

@@ -48,10 +48,15 @@ public final class NeverReadingClient implements AutoCloseable {
 
     /** A masked client frame (RFC 6455 §5.2, §5.3) with {@code opcode} (1 text, 9 ping). */
     public static byte[] frame(int opcode, byte[] payload) {
+        return maskedFrame(0x80 | opcode, payload);
+    }
+
+    /** A masked client frame whose first header byte (FIN, RSV bits, opcode) is {@code b0}. */
+    public static byte[] maskedFrame(int b0, byte[] payload) {
         int n = payload.length;
         int header = n <= 125 ? 2 : n <= 0xFFFF ? 4 : 10;
         ByteBuffer b = ByteBuffer.allocate(header + 4 + n);
-        b.put((byte) (0x80 | opcode));
+        b.put((byte) b0);
         if (n <= 125) {
             b.put((byte) (0x80 | n));
         } else if (n <= 0xFFFF) {

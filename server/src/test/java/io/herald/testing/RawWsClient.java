@@ -9,7 +9,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
 import java.util.zip.Inflater;
@@ -136,27 +135,7 @@ public final class RawWsClient implements AutoCloseable {
 
     /** Sends one masked frame with first header byte {@code b0}. */
     public void sendFrame(int b0, byte[] payload) throws IOException {
-        ByteArrayOutputStream f = new ByteArrayOutputStream();
-        f.write(b0);
-        if (payload.length < 126) {
-            f.write(0x80 | payload.length);
-        } else if (payload.length < 65536) {
-            f.write(0x80 | 126);
-            f.write(payload.length >> 8);
-            f.write(payload.length);
-        } else {
-            f.write(0x80 | 127);
-            for (int i = 7; i >= 0; i--) {
-                f.write((int) ((long) payload.length >> (8 * i)));
-            }
-        }
-        byte[] mask = new byte[4];
-        ThreadLocalRandom.current().nextBytes(mask);
-        f.write(mask);
-        for (int i = 0; i < payload.length; i++) {
-            f.write(payload[i] ^ mask[i & 3]);
-        }
-        out.write(f.toByteArray());
+        out.write(NeverReadingClient.maskedFrame(b0, payload));
         out.flush();
     }
 

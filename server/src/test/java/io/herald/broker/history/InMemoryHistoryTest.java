@@ -2,13 +2,13 @@ package io.herald.broker.history;
 
 import io.herald.hub.Envelope;
 import io.herald.hub.Topic;
+import io.herald.testing.TestClock;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -25,31 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** §11's history in memory: positions, recovery, and the bounds (size, ttl, bytes) that keep it small. */
 class InMemoryHistoryTest {
 
-    /** A clock the test moves. */
-    static final class TestClock extends Clock {
-        long millis = 1_000_000;
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneId.of("UTC");
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis);
-        }
-
-        void advance(Duration d) {
-            millis += d.toMillis();
-        }
-    }
-
-    final TestClock clock = new TestClock();
+    final TestClock clock = new TestClock(Instant.ofEpochMilli(1_000_000));
     final InMemoryHistory history = new InMemoryHistory(5, Duration.ofMinutes(2), 1 << 20, clock);
 
     static Envelope event(String share, String type) {

@@ -3,7 +3,6 @@ package io.herald.protocol.socketio;
 import io.herald.hub.Envelope;
 import io.herald.hub.FrameRenderer;
 import io.herald.hub.Hub;
-import io.herald.hub.InterestListener;
 import io.herald.hub.Topic;
 import io.herald.metrics.Stats;
 import io.herald.protocol.Connection;
@@ -13,6 +12,7 @@ import io.herald.protocol.DialectHandler;
 import io.herald.protocol.Endpoint;
 import io.herald.protocol.WebSocketTransport;
 import io.herald.testing.EmbeddedConnection;
+import io.herald.testing.NoBroker;
 import io.herald.transport.OriginPolicy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -65,16 +65,7 @@ class SocketIoUpgradeTest {
         for (Endpoint e : Endpoint.values()) {
             renderers.add(e == Endpoint.SOCKETIO ? dialect : (env, alloc) -> null);
         }
-        hub = new Hub(renderers, new InterestListener() {
-            @Override
-            public java.util.concurrent.CompletionStage<Void> firstSubscriber(String topic) {
-                return CompletableFuture.completedFuture(null);
-            }
-
-            @Override
-            public void lastSubscriberLeft(String topic) {
-            }
-        }, ByteBufAllocator.DEFAULT, stats);
+        hub = new Hub(renderers, NoBroker.INTEREST, ByteBufAllocator.DEFAULT, stats);
         dialect.useCore(new ConnectionCore(hub, stats, connections, EmbeddedConnection.POLICY));
     }
 
