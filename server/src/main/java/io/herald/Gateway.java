@@ -1,10 +1,13 @@
 package io.herald;
 
+import io.herald.api.AdminPage;
 import io.herald.api.ControlApi;
 import io.herald.api.HealthApi;
 import io.herald.api.MetricsApi;
 import io.herald.api.PublishApi;
 import io.herald.api.StatsApi;
+import io.herald.api.TopicTailApi;
+import io.herald.api.TopicTails;
 import io.herald.auth.AuthProxy;
 import io.herald.auth.Authenticator;
 import io.herald.auth.TokenVerifier;
@@ -111,6 +114,10 @@ public final class Gateway implements AutoCloseable {
             Dialect d = dialects.get(e);
             renderers.add(d != null ? d : (envelope, alloc) -> null);
         }
+        // one slot more, after the dialects': the admin page's topic tails (envelope JSON, for watched topics only)
+        TopicTails tails = new TopicTails();
+        int tailSlot = renderers.size();
+        renderers.add(tails);
         this.hub = new Hub(renderers, broker, ByteBufAllocator.DEFAULT, stats);
         this.connections = new Connections(config.idleTimeout(), clock, socketIo.sweepInterval(), config.maxConnections());
         ConnectionCore core = new ConnectionCore(hub, stats, connections, ConnectionPolicy.from(config));
@@ -147,6 +154,13 @@ public final class Gateway implements AutoCloseable {
                 .http("/api/v1/subscribe", controlApi.subscribe(), postSmall)
                 .http("/api/v1/unsubscribe", controlApi.unsubscribe(), postSmall)
                 .http("/api/v1/connections", controlApi.connections(), getOnly)
+                // the admin page (issue 15): static files from the jar; its data comes from the admin APIs
+                .http("/admin", AdminPage.file("index.html", "text/html; charset=utf-8"), getOrHead)
+                .http("/admin/", AdminPage.file("index.html", "text/html; charset=utf-8"), getOrHead)
+                .http("/admin/admin.js", AdminPage.file("admin.js", "text/javascript; charset=utf-8"), getOrHead)
+                .http("/admin/admin.css", AdminPage.file("admin.css", "text/css; charset=utf-8"), getOrHead)
+                .http("/api/v1/admin/tail", new TopicTailApi(verifier, hub, tails, tailSlot, config.instanceId(), clock),
+                        getOnly)
                 .http("/metrics", new MetricsApi(Metrics.registry(stats, hub, broker, config.instanceId())), getOnly)
                 .http("/healthz", HealthApi.live(), getOrHead)
                 .http("/readyz", HealthApi.ready(broker), getOrHead);

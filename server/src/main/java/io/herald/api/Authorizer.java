@@ -37,4 +37,17 @@ final class Authorizer {
         }
         return null;
     }
+
+    /** The principal of {@code request}'s valid bearer token, or null; after {@link #refuse} said yes, never null. */
+    Principal principal(HttpRequest request) {
+        String token = BearerTokens.fromHeader(request);
+        if (token == null) {
+            return null;
+        }
+        try {
+            return verifier.verify(token);
+        } catch (InvalidTokenException e) {
+            return null;
+        }
+    }
 }

@@ -72,6 +72,25 @@ public final class StatsApi implements HttpEndpoint {
         });
     }
 
+    /**
+     * {@code herald_delivery_latency_seconds} as counts per bucket (not cumulative), keyed by upper bound in seconds,
+     * with the sum in microseconds: integers only, so {@link ClusterStats} sums instances as it sums everything else.
+     */
+    private static void writeLatency(JsonGenerator g, Stats stats) throws IOException {
+        var point = stats.deliveryLatency().collect().getDataPoints().get(0);
+        var buckets = point.getClassicBuckets();
+        g.writeObjectFieldStart("delivery_latency");
+        g.writeNumberField("count", point.getCount());
+        g.writeNumberField("sum_us", Math.round(point.getSum() * 1e6));
+        g.writeObjectFieldStart("buckets");
+        for (int i = 0; i < buckets.size(); i++) {
+            double le = buckets.getUpperBound(i);
+            g.writeNumberField(Double.isInfinite(le) ? "+Inf" : Double.toString(le), buckets.getCount(i));
+        }
+        g.writeEndObject();
+        g.writeEndObject();
+    }
+
     /** The {@code scope} query parameter, or null. */
     private static String scope(String uri) {
         List<String> v = new QueryStringDecoder(uri).parameters().get("scope");
@@ -100,6 +119,11 @@ public final class StatsApi implements HttpEndpoint {
             g.writeNumberField(e.label(), stats.connections(e));
         }
         g.writeEndObject();
+        // beyond §9's shape, for the admin page: sessions by transport (§7) and the delivery-latency histogram
+        g.writeObjectFieldStart("transports");
+        g.writeNumberField("websocket", stats.websocketConnections());
+        g.writeNumberField("polling", stats.pollingConnections());
+        g.writeEndObject();
         g.writeNumberField("users", stats.users());
         g.writeNumberField("subscriptions", hub.subscriptionCount());
         g.writeNumberField("topics", hub.topicCount());
@@ -109,6 +133,7 @@ public final class StatsApi implements HttpEndpoint {
         g.writeNumberField("dropped", stats.dropped());
         g.writeEndObject();
         g.writeNumberField("slow_consumer_closes", stats.slowConsumerCloses());
+        writeLatency(g, stats);
         g.writeObjectFieldStart("broker");
         g.writeStringField("type", broker.type());
         g.writeBooleanField("connected", broker.connected());

@@ -41,4 +41,21 @@ public final class EnvelopeWriter {
             throw new UncheckedIOException(ex);
         }
     }
+
+    /** A stand-in for an envelope too large to show whole (the admin topic tail): topic, event type and its size. */
+    public static byte[] summary(Envelope e, int bytes) {
+        try (ByteArrayBuilder out = new ByteArrayBuilder(128)) {
+            try (JsonGenerator g = JSON.createGenerator(out)) {
+                g.writeStartObject();
+                g.writeStringField("topic", e.topic().name());
+                g.writeStringField("event_type", e.eventType());
+                g.writeBooleanField("truncated", true);
+                g.writeNumberField("bytes", bytes);
+                g.writeEndObject();
+            }
+            return out.toByteArray();
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
 }

@@ -24,6 +24,13 @@ public final class Metrics {
                         cb.call(stats.connections(e), e.label());
                     }
                 }).register(r);
+        GaugeWithCallback.builder().name("herald_transport_connections")
+                .help("Open connections by transport: websocket, or Engine.IO long-polling (polling)")
+                .labelNames("transport")
+                .callback(cb -> {
+                    cb.call(stats.websocketConnections(), "websocket");
+                    cb.call(stats.pollingConnections(), "polling");
+                }).register(r);
         GaugeWithCallback.builder().name("herald_users").help("Distinct users connected")
                 .callback(cb -> cb.call(stats.users())).register(r);
         GaugeWithCallback.builder().name("herald_subscriptions").help("Connection-topic subscriptions")

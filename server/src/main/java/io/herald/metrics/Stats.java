@@ -5,6 +5,7 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.snapshots.Unit;
 
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -20,6 +21,8 @@ public final class Stats {
     private final LongAdder delivered = new LongAdder();
     private final LongAdder dropped = new LongAdder();
     private final LongAdder slowConsumerCloses = new LongAdder();
+    /** Open sessions carried by Engine.IO long-polling (§7); the rest are on WebSockets. */
+    private final AtomicInteger polling = new AtomicInteger();
     /** Publish to socket write, per delivery (§9). Classic buckets only: cheap enough for the fan-out path. */
     private final Histogram deliveryLatency = Histogram.builder()
             .name("herald_delivery_latency_seconds")
@@ -51,6 +54,21 @@ public final class Stats {
         if (user != null) {
             users.computeIfPresent(user, (k, n) -> n == 1 ? null : n - 1);
         }
+    }
+
+    /** A counted session moved onto long-polling ({@code +1}) or off it ({@code -1}): §7 opens and upgrades. */
+    public void pollingChanged(int delta) {
+        polling.addAndGet(delta);
+    }
+
+    /** Open sessions on long-polling (§7). */
+    public int pollingConnections() {
+        return polling.get();
+    }
+
+    /** Open sessions on WebSockets. */
+    public int websocketConnections() {
+        return Math.max(0, connections() - polling.get());
     }
 
     public void countPublished() {

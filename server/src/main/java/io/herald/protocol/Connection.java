@@ -133,6 +133,7 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
         opened = true;
         openedAtMillis = System.currentTimeMillis();
         core.stats().connectionOpened(dialect.endpoint(), subject());
+        countPolling(transport, 1);
         core.connections().add(this);
         dialect.onOpen(this);
     }
@@ -423,6 +424,10 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
             return;
         }
         transport = next;
+        if (opened && !ended) {
+            countPolling(old, -1);
+            countPolling(next, 1);
+        }
         next.bind(this);
         List<Outbound> left = old.handOver();
         for (Outbound o : left) {
@@ -435,6 +440,13 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
         next.flush();
         if (!next.isOpen()) {
             transportClosed(next); // it went while the switch was on its way
+        }
+    }
+
+    /** The admin page's connections by transport (§9 stats): a long-polling session counts there until it upgrades. */
+    private void countPolling(Transport t, int delta) {
+        if ("polling".equals(t.name())) {
+            core.stats().pollingChanged(delta);
         }
     }
 
@@ -466,6 +478,7 @@ public final class Connection<S> implements Subscriber, OutboundBound.SlowConsum
         if (opened) {
             core.connections().remove(this);
             core.stats().connectionClosed(dialect.endpoint(), subject());
+            countPolling(transport, -1);
         }
         if (admitted) {
             core.connections().release();

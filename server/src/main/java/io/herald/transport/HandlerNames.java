@@ -33,6 +33,8 @@ public final class HandlerNames {
     public static final String HTTP_AGGREGATOR = "http-aggregator";
     public static final String HTTP_TIMEOUT = "http-timeout";
     public static final String HTTP_ROUTER = "http-router";
+    /** Takes the router's place for a streaming answer (the admin topic tail). */
+    public static final String HTTP_STREAM = "http-stream";
     /** The one-shot handler of an upgrade request ({@code WebSocketUpgrade}), behind the router, gone after it. */
     public static final String WS_UPGRADE = "ws-upgrade";
     /** Names Netty's {@code WebSocketServerHandshaker} gives the codec it installs. */

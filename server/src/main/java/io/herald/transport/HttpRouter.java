@@ -2,6 +2,7 @@ package io.herald.transport;
 
 import io.herald.api.HttpEndpoint;
 import io.herald.api.HttpResponses;
+import io.herald.api.StreamingHttpEndpoint;
 import io.herald.auth.BearerTokens;
 import io.herald.auth.Authenticator;
 import io.herald.auth.TokenVerifier;
@@ -10,6 +11,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -108,6 +110,10 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
      * long poll) is cancelled, so its endpoint can let go of it.
      */
     private void serve(ChannelHandlerContext ctx, FullHttpRequest req, HttpEndpoint endpoint) {
+        if (endpoint instanceof StreamingHttpEndpoint streaming) {
+            stream(ctx, req, streaming);
+            return;
+        }
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         CompletionStage<FullHttpResponse> answer;
         try {
@@ -140,6 +146,35 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                 ctx.executor().execute(write);
             }
         });
+    }
+
+    /**
+     * A streaming answer (the admin topic tail): a refusal is written like any answer; an accepted stream's handler
+     * takes this router's place on this connection, and the request timeout goes (the stream is the response).
+     */
+    private void stream(ChannelHandlerContext ctx, FullHttpRequest req, StreamingHttpEndpoint endpoint) {
+        StreamingHttpEndpoint.Opened opened;
+        try {
+            opened = endpoint.open(req, ctx.alloc());
+        } catch (RuntimeException e) {
+            log.warn("{} {} failed: {}", ctx.channel().id().asShortText(), BearerTokens.redact(req.uri()),
+                    e.getClass().getName());
+            respond(ctx, req, HttpResponses.error(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                    "internal_error", "internal error"), true);
+            return;
+        }
+        if (opened.refusal() != null) {
+            respond(ctx, req, opened.refusal(), true);
+            return;
+        }
+        ChannelPipeline p = ctx.pipeline();
+        // nothing but the stream answers on this connection now: no 405, 413 or 100-continue of later requests
+        for (String stage : new String[] {HandlerNames.HTTP_METHOD_GATE, HandlerNames.HTTP_AGGREGATOR, HandlerNames.HTTP_TIMEOUT}) {
+            if (p.get(stage) != null) {
+                p.remove(stage);
+            }
+        }
+        p.replace(ctx.name(), HandlerNames.HTTP_STREAM, opened.stream());
     }
 
     private static boolean closes(FullHttpResponse response) {
