@@ -72,10 +72,11 @@ public final class SocketIoNodeClient implements AutoCloseable {
     }
 
     /** Runs {@code npm ci} in {@code src/test/node} unless every package the tests use is there. */
-    static synchronized void installOnce() {
+    public static synchronized void installOnce() {
         if (Files.isDirectory(DIR.resolve("node_modules/socket.io-client"))
                 && Files.isDirectory(DIR.resolve("node_modules/@socket.io/redis-adapter"))
-                && Files.isDirectory(DIR.resolve("node_modules/@socket.io/redis-emitter"))) {
+                && Files.isDirectory(DIR.resolve("node_modules/@socket.io/redis-emitter"))
+                && Files.isDirectory(DIR.resolve("node_modules/playwright-core"))) {
             return;
         }
         try {
