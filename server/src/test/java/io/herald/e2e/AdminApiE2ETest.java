@@ -73,7 +73,11 @@ class AdminApiE2ETest {
     }
 
     static HttpResponse<InputStream> openTail(String query, String token) throws Exception {
-        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(server.http("/api/v1/admin/tail" + query)))
+        return openTail(server, query, token);
+    }
+
+    static HttpResponse<InputStream> openTail(TestServer on, String query, String token) throws Exception {
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(on.http("/api/v1/admin/tail" + query)))
                 .timeout(Duration.ofSeconds(10));
         if (token != null) {
             r.header("Authorization", "Bearer " + token);
@@ -83,7 +87,11 @@ class AdminApiE2ETest {
     }
 
     static Tail tail(String topic, String token) throws Exception {
-        HttpResponse<InputStream> res = openTail("?topic=" + topic, token);
+        return tail(server, topic, token);
+    }
+
+    static Tail tail(TestServer on, String topic, String token) throws Exception {
+        HttpResponse<InputStream> res = openTail(on, "?topic=" + topic, token);
         assertEquals(200, res.statusCode());
         Tail t = new Tail(res);
         JsonNode first = t.next();
