@@ -6,8 +6,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * What Herald logged while some work ran, for tests of log levels and log lines. slf4j-simple writes to whatever
- * {@code System.err} is at the time of each line, so a tee there sees every thread's lines, and still shows them.
+ * What Herald logged while some work ran, for tests of log levels and log lines. logback's ConsoleAppender (target
+ * {@code System.err}) writes to whatever {@code System.err} is at the time of each line, so a tee there sees every thread's lines, and still shows them.
  */
 public final class ServerLog {
     private ServerLog() {
