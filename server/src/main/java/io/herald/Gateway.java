@@ -24,6 +24,7 @@ import io.herald.hub.Envelope;
 import io.herald.hub.EnvelopeParser;
 import io.herald.hub.FrameRenderer;
 import io.herald.hub.Hub;
+import io.herald.logging.Logs;
 import io.herald.metrics.Metrics;
 import io.herald.metrics.Stats;
 import io.herald.protocol.ConnectionCore;
@@ -91,6 +92,7 @@ public final class Gateway implements AutoCloseable {
             throw new ConfigException(ConfigKey.JWT_SECRET.envName() + ": a key is required (main() makes one in development mode)");
         }
         this.config = config;
+        Logs.use(config.logFormat(), config.instanceId()); // §1: before this gateway's first line
         TokenVerifier verifier = TokenVerifier.from(config, clock);
         this.transport = new ServerTransport(Math.max(1, Runtime.getRuntime().availableProcessors()));
         // §12: credentials that are not JWSs go to the backend, from the event loops themselves

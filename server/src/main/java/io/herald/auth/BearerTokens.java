@@ -8,6 +8,11 @@ import java.util.List;
 
 /** Where a token comes from on an HTTP request or WebSocket upgrade (§2), and how to log a target without it. */
 public final class BearerTokens {
+    /** What ends a parameter name, looking back from its {@code =} (whitespace too). */
+    private static final String NAME_ENDS = "?&;#=/\"'<>()[]{},";
+    /** What ends a parameter value (whitespace too): the query separators, and what quotes a target in a line. */
+    private static final String VALUE_ENDS = "&;#\"'<>";
+
     private BearerTokens() {
     }
 
@@ -60,6 +65,49 @@ public final class BearerTokens {
             i = sep + 1;
         }
         return out.toString();
+    }
+
+    /**
+     * Free text (a whole log line) with every {@code token=}, {@code access_token=} and {@code sid=} value
+     * replaced, wherever a request target sits in it: the log encoders' last line of defence (§2, §7) for a line
+     * whose author forgot {@link #redact}. A value runs to the next space, quote, angle bracket or query
+     * separator; one already {@code <redacted>} is left as it is.
+     */
+    public static String redactInText(String text) {
+        int eq = text.indexOf('=');
+        if (eq < 0) {
+            return text;
+        }
+        StringBuilder out = null;
+        int copied = 0;
+        for (; eq >= 0; eq = text.indexOf('=', eq + 1)) {
+            int start = eq;
+            while (start > 0 && !endsAt(NAME_ENDS, text.charAt(start - 1))) {
+                start--;
+            }
+            // "access_token" percent-encoded whole is 36 characters; anything longer names something else
+            if (start == eq || eq - start > 36 || !isTokenName(text.substring(start, eq))) {
+                continue;
+            }
+            int end = eq + 1;
+            while (end < text.length() && !endsAt(VALUE_ENDS, text.charAt(end))) {
+                end++;
+            }
+            if (end == eq + 1) {
+                continue; // empty, or already "<redacted>"
+            }
+            if (out == null) {
+                out = new StringBuilder(text.length());
+            }
+            out.append(text, copied, eq + 1).append("<redacted>");
+            copied = end;
+            eq = end - 1;
+        }
+        return out == null ? text : out.append(text, copied, text.length()).toString();
+    }
+
+    private static boolean endsAt(String ends, char c) {
+        return ends.indexOf(c) >= 0 || Character.isWhitespace(c);
     }
 
     private static boolean isTokenName(String raw) {

@@ -35,7 +35,8 @@ public enum ConfigKey {
     AUTH_PROXY_TIMEOUT("2s"),
     AUTH_PROXY_CACHE("30s"),
     SOCKETIO_ADAPTER(null),
-    COMPRESSION("on");
+    COMPRESSION("on"),
+    LOG_FORMAT("text");
 
     private final String defaultValue;
     private final String envName;

@@ -1,5 +1,7 @@
 package io.herald.config;
 
+import io.herald.logging.LogFormat;
+
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -123,7 +125,8 @@ public final class ConfigLoader {
                 parse(v, ConfigKey.AUTH_PROXY_TIMEOUT, Durations::parse),
                 parse(v, ConfigKey.AUTH_PROXY_CACHE, Durations::parse),
                 v.get(ConfigKey.SOCKETIO_ADAPTER),
-                parse(v, ConfigKey.COMPRESSION, ConfigLoader::bool));
+                parse(v, ConfigKey.COMPRESSION, ConfigLoader::bool),
+                parse(v, ConfigKey.LOG_FORMAT, LogFormat::parse));
     }
 
     private static <T> T parse(Map<ConfigKey, String> v, ConfigKey key, Function<String, T> parser) {

@@ -1,5 +1,7 @@
 package io.herald.config;
 
+import io.herald.logging.LogFormat;
+
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +42,8 @@ public record HeraldConfig(
         Duration authProxyTimeout,
         Duration authProxyCache,
         String socketIoAdapter,
-        boolean compression) {
+        boolean compression,
+        LogFormat logFormat) {
 
     /** §1: an HMAC secret shorter than this is refused (HS256 needs 256 bits). */
     public static final int MIN_SECRET_BYTES = 32;
@@ -97,6 +100,7 @@ public record HeraldConfig(
                     ConfigKey.SOCKETIO_ADAPTER, "must be a key prefix such as socket.io (no '#', no spaces)");
             require(!broker.equals("local"), ConfigKey.SOCKETIO_ADAPTER, "needs a Redis broker");
         }
+        require(logFormat != null, ConfigKey.LOG_FORMAT, "must be text or json");
         require(!socketIoConformance || isLoopback(bind), ConfigKey.SOCKETIO_CONFORMANCE,
                 "the test profile runs only with a loopback HERALD_BIND (127.0.0.1, ::1 or localhost)");
     }
@@ -118,7 +122,7 @@ public record HeraldConfig(
         return new HeraldConfig(bind, port, secret, jwtPublicKey, jwtIssuer, jwtAudience, jwtLeeway, broker,
                 redisPrefix, instanceId, sendBuffer, idleTimeout, maxFrame, allowedOrigins, tlsCert, tlsKey, drain,
                 maxConnections, socketIoConformance, historySize, historyTtl, socketIoRecovery, authProxy,
-                authProxyHeaders, authProxyTimeout, authProxyCache, socketIoAdapter, compression);
+                authProxyHeaders, authProxyTimeout, authProxyCache, socketIoAdapter, compression, logFormat);
     }
 
     public static Builder builder() {

@@ -1,5 +1,6 @@
 package io.herald.config;
 
+import io.herald.logging.LogFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -100,6 +101,18 @@ class ConfigLoaderTest {
         assertFalse(load(Map.of("HERALD_COMPRESSION", "off")).compression());
         assertTrue(load(Map.of("HERALD_COMPRESSION", "on")).compression());
         assertTrue(fails(Map.of("HERALD_COMPRESSION", "gzip")).getMessage().startsWith("HERALD_COMPRESSION: "));
+    }
+
+    // §1 / issue 15: HERALD_LOG_FORMAT is text by default or json, from any source; anything else stops start-up
+    @Test
+    void logFormatKey() {
+        assertEquals(LogFormat.TEXT, load(Map.of()).logFormat());
+        assertEquals(LogFormat.JSON, load(Map.of("HERALD_LOG_FORMAT", "json")).logFormat());
+        assertEquals(LogFormat.JSON, load(Map.of(), "--log-format=json").logFormat());
+        assertEquals(LogFormat.TEXT, load(Map.of("HERALD_LOG_FORMAT", "json"), "--log-format=text").logFormat());
+        ConfigException e = fails(Map.of("HERALD_LOG_FORMAT", "xml"));
+        assertEquals("HERALD_LOG_FORMAT: bad value (expected text or json)", e.getMessage());
+        assertTrue(fails(Map.of(), "--log-format=xml").getMessage().startsWith("HERALD_LOG_FORMAT: "));
     }
 
     @Test
