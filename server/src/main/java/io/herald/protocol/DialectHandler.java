@@ -1,5 +1,6 @@
 package io.herald.protocol;
 
+import io.herald.logging.Logs;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -283,10 +284,12 @@ public final class DialectHandler extends SimpleChannelInboundHandler<WebSocketF
             ctx.close(); // reset by peer and the like: nothing to tell anyone
         } else if (cause instanceof PrematureChannelClosureException) {
             // The frame aggregator's word for a client that left mid-message: nothing to tell anyone either.
-            log.debug("{} client closed mid-message", ctx.channel().id().asShortText());
+            log.atDebug().addKeyValue(Logs.CONNECTION, ctx.channel().id().asShortText())
+                    .log("client closed mid-message");
             ctx.close();
         } else {
-            log.warn("{} closing after an unexpected error", ctx.channel().id().asShortText(), cause);
+            log.atWarn().addKeyValue(Logs.CONNECTION, ctx.channel().id().asShortText()).setCause(cause)
+                    .log("closing after an unexpected error");
             end(Disconnect.INTERNAL_ERROR, false);
         }
     }

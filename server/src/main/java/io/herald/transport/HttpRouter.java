@@ -6,6 +6,7 @@ import io.herald.api.StreamingHttpEndpoint;
 import io.herald.auth.BearerTokens;
 import io.herald.auth.Authenticator;
 import io.herald.auth.TokenVerifier;
+import io.herald.logging.Logs;
 import io.herald.protocol.ConnectionCore;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -119,8 +120,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         try {
             answer = endpoint.handle(req, ctx.alloc(), ctx.executor(), WebSocketUpgrade.remoteAddress(ctx.channel()));
         } catch (RuntimeException e) {
-            log.warn("{} {} failed: {}", ctx.channel().id().asShortText(), BearerTokens.redact(req.uri()),
-                    e.getClass().getName());
+            log.atWarn().addKeyValue(Logs.CONNECTION, ctx.channel().id().asShortText())
+                    .log("{} failed: {}", BearerTokens.redact(req.uri()), e.getClass().getName());
             respond(ctx, keepAlive, HttpResponses.error(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
                     "internal_error", "internal error"));
             return;
@@ -238,14 +239,16 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (isTlsNoise(cause)) {
             // Port scanners and plain-text clients on a TLS port: not worth a warning each.
-            log.debug("{} TLS handshake failed: {}", ctx.channel().id().asShortText(), cause.getClass().getSimpleName());
+            log.atDebug().addKeyValue(Logs.CONNECTION, ctx.channel().id().asShortText())
+                    .log("TLS handshake failed: {}", cause.getClass().getSimpleName());
         } else if (cause instanceof PrematureChannelClosureException) {
             // The aggregator's word for a client that left mid-request: the client's doing, not Herald's.
-            log.debug("{} client closed mid-request", ctx.channel().id().asShortText());
+            log.atDebug().addKeyValue(Logs.CONNECTION, ctx.channel().id().asShortText())
+                    .log("client closed mid-request");
         } else if (!(cause instanceof java.io.IOException)) {
             // Only the type: a message may quote the request target, and with it a token (§2).
-            log.warn("{} HTTP error {} at {}", ctx.channel().id().asShortText(), cause.getClass().getName(),
-                    cause.getStackTrace().length > 0 ? cause.getStackTrace()[0] : "?");
+            log.atWarn().addKeyValue(Logs.CONNECTION, ctx.channel().id().asShortText()).log("HTTP error {} at {}",
+                    cause.getClass().getName(), cause.getStackTrace().length > 0 ? cause.getStackTrace()[0] : "?");
         }
         ctx.close();
     }

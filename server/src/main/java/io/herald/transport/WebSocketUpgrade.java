@@ -5,6 +5,7 @@ import io.herald.auth.Authentication;
 import io.herald.auth.Authenticator;
 import io.herald.auth.BearerTokens;
 import io.herald.auth.Credentials;
+import io.herald.logging.Logs;
 import io.herald.protocol.Connection;
 import io.herald.protocol.ConnectionCore;
 import io.herald.protocol.Dialect;
@@ -121,7 +122,8 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
                 }
             } catch (Throwable t) {
                 // no caller to hand it to: what the synchronous path's exceptionCaught would do
-                log.warn("{} upgrade failed: {}", channel.id().asShortText(), t.toString());
+                log.atWarn().addKeyValue(Logs.CONNECTION, channel.id().asShortText())
+                        .log("upgrade failed: {}", t.toString());
                 channel.close();
             } finally {
                 req.release();
@@ -262,8 +264,9 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
                     channel.config().setAutoRead(true);
                 }
                 if (target != null && result.refusal() != null) {
-                    log.debug("{} {} refused: {} ({})", channel.id().asShortText(), target, result.refusal(),
-                            why != null && why[0] != null ? why[0] : result.refusal().reason());
+                    log.atDebug().addKeyValue(Logs.CONNECTION, channel.id().asShortText())
+                            .log("{} refused: {} ({})", target, result.refusal(),
+                                    why != null && why[0] != null ? why[0] : result.refusal().reason());
                 }
                 channel.pipeline().fireUserEventTriggered(result);
             }));

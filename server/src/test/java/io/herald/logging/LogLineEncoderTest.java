@@ -73,7 +73,8 @@ class LogLineEncoderTest {
         assertEquals("2026-12-02T04:06:17.123Z", n.get("time").asText());
         assertEquals("WARN", n.get("level").asText());
         assertEquals("io.herald.transport.HttpRouter", n.get("logger").asText(), "the full logger name");
-        assertEquals("HTTP error java.lang.IllegalStateException at a \"quoted\"\nsecond line", n.get("message").asText());
+        assertEquals("HTTP error java.lang.IllegalStateException at a \"quoted\"\nsecond line",
+                n.get("message").asText());
         assertEquals("herald-1", n.get("instance").asText());
         assertEquals("5f3a9c1e", n.get("connection").asText());
         assertFalse(json(event("io.herald.Gateway", Level.INFO, "stopped", null)).has("connection"),
@@ -103,7 +104,8 @@ class LogLineEncoderTest {
         }
         String redacted = "/socket.io/?EIO=4&transport=polling&sid=<redacted>&token=<redacted>;access_token=<redacted>"
                 + "&%74oken=<redacted>";
-        assertTrue(text.contains("GET " + redacted + " failed (\"Token=<redacted>\")\n"), "the rest stays readable: " + text);
+        assertTrue(text.contains("GET " + redacted + " failed (\"Token=<redacted>\")\n"),
+                "the rest stays readable: " + text);
         assertTrue(text.contains("java.lang.IllegalStateException: while reading " + redacted), "stack trace: " + text);
         assertTrue(json.contains("GET " + redacted + " failed"), json);
     }
