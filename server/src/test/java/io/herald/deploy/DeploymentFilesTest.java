@@ -137,6 +137,12 @@ class DeploymentFilesTest {
         assertEquals(String.valueOf(port), config.get("HERALD_PORT").asText(), "the port Herald listens on by default");
         Duration drain = Duration.ofSeconds(Long.parseLong(config.get("HERALD_DRAIN").asText().replace("s", "")));
         assertEquals(ConfigKey.DRAIN.defaultValue(), config.get("HERALD_DRAIN").asText(), "the default drain");
+        // the ConfigMap is a configuration Herald starts with: known keys, good values (§1 stops on any other)
+        java.util.Map<String, String> env = new java.util.HashMap<>();
+        config.fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+        env.put(ConfigKey.JWT_SECRET.envName(), "a-secret-from-the-Secret-at-least-32-bytes");
+        io.herald.config.HeraldConfig loaded = io.herald.config.ConfigLoader.load(env, new String[0]).config();
+        assertEquals(io.herald.logging.LogFormat.JSON, loaded.logFormat(), "JSON lines for the cluster's log pipeline");
 
         JsonNode pod = byKind.get("Deployment").at("/spec/template/spec");
         JsonNode c = pod.get("containers").get(0);
