@@ -69,8 +69,10 @@ class SlowConsumerE2ETest {
             }
             long atEnd = bufferMemory();
             long growth = Math.max(peak, atEnd) - before;
-            // Unbounded queuing would add ~30 MB between a quarter and the end of the backlog.
-            assertTrue(atEnd - atQuarter < 8L * 1024 * 1024, "buffer memory grew by " + (atEnd - atQuarter)
+            // Unbounded queuing would add ~30 MB between a quarter and the end of the backlog; bounded, it adds under
+            // 1 MB here. The allocator's figures move a whole chunk (8 MiB) at a time and count every thread of this
+            // JVM, so one chunk taken meanwhile by anything else is allowed for (CI saw exactly 8 MiB once).
+            assertTrue(atEnd - atQuarter < 16L * 1024 * 1024, "buffer memory grew by " + (atEnd - atQuarter)
                     + " bytes over the last 15,000 events the stalled client could not take");
             assertTrue(growth < 32L * 1024 * 1024, "buffer memory grew by " + growth + " bytes in all");
 
