@@ -25,9 +25,11 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.AttributeKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayDeque;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -60,8 +62,87 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                 WebSocketPipeline.decoderConfig(maxFrame), compression);
     }
 
+    /** Requests held behind a pending answer on one connection, at most; past it the connection ends. */
+    static final int MAX_PIPELINED = 16;
+    private static final AttributeKey<Pipelined> PIPELINED = AttributeKey.valueOf("herald.http.pipelined");
+
+    /**
+     * RFC 9112 §9.3: a connection's answers go out in the order of its requests. While one answer is pending (a
+     * publish through Redis, a long poll), requests pipelined behind it are held here, unread further, and handled
+     * once it is written.
+     */
+    private static final class Pipelined {
+        boolean busy;
+        boolean pausedReading;
+        final ArrayDeque<FullHttpRequest> held = new ArrayDeque<>();
+    }
+
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        Pipelined p = ctx.channel().attr(PIPELINED).get();
+        if (p != null && (p.busy || !p.held.isEmpty())) {
+            if (p.held.size() >= MAX_PIPELINED) {
+                ctx.close(); // a client piling requests up behind a slow answer: no more memory for it
+                return;
+            }
+            p.held.add(req.retain());
+            if (ctx.channel().config().isAutoRead()) {
+                ctx.channel().config().setAutoRead(false);
+                p.pausedReading = true;
+            }
+            return;
+        }
+        route(ctx, req);
+    }
+
+    /** Handles the held requests once the pending answer is written, in order, until one is pending again. */
+    private void resume(ChannelHandlerContext ctx) {
+        Pipelined p = ctx.channel().attr(PIPELINED).get();
+        if (p == null) {
+            return;
+        }
+        p.busy = false;
+        if (p.pausedReading) {
+            // before the held requests: one of them may hand the connection to a stage that pauses reading itself
+            // (an upgrade waiting for the auth proxy); what arrives meanwhile queues behind them (reads come later)
+            p.pausedReading = false;
+            ctx.channel().config().setAutoRead(true);
+        }
+        FullHttpRequest next;
+        while (!p.busy && (next = p.held.poll()) != null) {
+            try {
+                if (ctx.isRemoved() || !ctx.channel().isActive()) {
+                    continue; // the connection became a WebSocket or a stream, or ended: nothing more is answered here
+                }
+                route(ctx, next);
+            } finally {
+                next.release();
+            }
+        }
+    }
+
+    private static void releaseHeld(ChannelHandlerContext ctx) {
+        Pipelined p = ctx.channel().attr(PIPELINED).getAndSet(null);
+        if (p != null) {
+            FullHttpRequest r;
+            while ((r = p.held.poll()) != null) {
+                r.release();
+            }
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        releaseHeld(ctx);
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releaseHeld(ctx);
+    }
+
+    private void route(ChannelHandlerContext ctx, FullHttpRequest req) {
         if (ctx.pipeline().get(HandlerNames.WS_UPGRADE) != null) {
             // pipelined behind a WebSocket upgrade still being decided (§12: the auth proxy is asked): the
             // connection is about to speak WebSocket, so nothing may answer in between
@@ -129,6 +210,12 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         boolean head = HttpMethod.HEAD.equals(req.method());
         java.util.concurrent.CompletableFuture<FullHttpResponse> pending = answer.toCompletableFuture();
         if (!pending.isDone()) {
+            Pipelined p = ctx.channel().attr(PIPELINED).get();
+            if (p == null) {
+                p = new Pipelined();
+                ctx.channel().attr(PIPELINED).set(p);
+            }
+            p.busy = true; // what comes behind waits for this answer
             ChannelFutureListener abandon = f -> pending.cancel(false);
             ctx.channel().closeFuture().addListener(abandon);
             pending.whenComplete((r, t) -> ctx.channel().closeFuture().removeListener(abandon));
@@ -137,10 +224,13 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             if (failure instanceof java.util.concurrent.CancellationException) {
                 return; // the client went first
             }
-            Runnable write = () -> respond(ctx, keepAlive && (failure != null || !closes(response)),
-                    failure == null ? (head ? withoutBody(response) : response)
-                    : HttpResponses.error(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error",
-                    "internal error"));
+            Runnable write = () -> {
+                respond(ctx, keepAlive && (failure != null || !closes(response)),
+                        failure == null ? (head ? withoutBody(response) : response)
+                        : HttpResponses.error(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error",
+                        "internal error"));
+                resume(ctx);
+            };
             if (ctx.executor().inEventLoop()) {
                 write.run();
             } else {
