@@ -103,6 +103,10 @@ final class TopicTail extends ChannelInboundHandlerAdapter implements Subscriber
                 .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         HttpUtil.setTransferEncodingChunked(head, true);
         ctx.write(head);
+        // the timers first: a subscription that fails at once ends the tail right here, and finish() must see them
+        pingTimer = ctx.executor().scheduleAtFixedRate(this::ping, PING_MILLIS, PING_MILLIS, TimeUnit.MILLISECONDS);
+        long left = Math.max(0, endAtMillis - clock.millis());
+        endTimer = ctx.executor().schedule(() -> end("time_limit", null), left, TimeUnit.MILLISECONDS);
         tails.watch(topic); // before the subscription, so that no event of it is rendered without this slot
         hub.subscribeOrUndo(this, topic).whenComplete((ok, failure) -> {
             if (finished) {
@@ -122,14 +126,13 @@ final class TopicTail extends ChannelInboundHandlerAdapter implements Subscriber
                 });
             }
         });
-        pingTimer = ctx.executor().scheduleAtFixedRate(() -> {
-            if (ctx.channel().isWritable()) {
-                send(g -> g.writeStringField("type", "ping"));
-            }
-        }, PING_MILLIS, PING_MILLIS, TimeUnit.MILLISECONDS);
-        long left = Math.max(0, endAtMillis - clock.millis());
-        endTimer = ctx.executor().schedule(() -> end("time_limit", null), left, TimeUnit.MILLISECONDS);
         ctx.flush();
+    }
+
+    private void ping() {
+        if (!finished && ctx.channel().isWritable()) {
+            send(g -> g.writeStringField("type", "ping"));
+        }
     }
 
     /** Whatever else the client sends on this connection is not read as requests: the stream is the answer. */
@@ -183,9 +186,9 @@ final class TopicTail extends ChannelInboundHandlerAdapter implements Subscriber
             return false;
         }
         if (pending.size() >= MAX_PER_FLUSH) {
-            skipped++;
+            skipped++; // reported in the next batch's skipped line; not counted as delivered
             frame.release();
-            return true;
+            return false;
         }
         pending.add(new Pending(clock.millis(), offset, epoch, frame));
         if (flushTimer == null) {
@@ -203,6 +206,11 @@ final class TopicTail extends ChannelInboundHandlerAdapter implements Subscriber
         if (!ctx.channel().isWritable()) {
             skipped += pending.size();
             releasePending();
+            // look again later, so that the skipped line goes out once the socket takes writes, event or not
+            flushTimer = ctx.executor().schedule(this::flushBatch, FLUSH_MILLIS, TimeUnit.MILLISECONDS);
+            return;
+        }
+        if (pending.isEmpty() && skipped == 0) {
             return;
         }
         ByteBuf chunk = ctx.alloc().buffer(256 * (pending.size() + 1));

@@ -142,15 +142,20 @@ class TopicTailTest {
         ch.runPendingTasks();
         flushWindow();
         ch.flushOutbound();
-        assertEquals(64, ((io.netty.buffer.ByteBuf) ch.readOutbound()).readableBytes(), "only our own filler");
-        ReferenceCountUtil.release(ch.readOutbound()); // none: nothing else was written
+        io.netty.buffer.ByteBuf filler = ch.readOutbound();
+        assertEquals(64, filler.readableBytes(), "only our own filler");
+        filler.release();
+        assertNull(ch.readOutbound(), "nothing else was written while the socket was full");
+        // writable again: the skipped line goes out at the next look, without waiting for another event
+        flushWindow();
+        List<JsonNode> got = lines();
+        assertEquals(1, got.size(), got.toString());
+        assertEquals("skipped", got.get(0).get("type").asText());
+        assertEquals(1, got.get(0).get("count").asInt());
         hub.publish(event("s1", "after"));
         ch.runPendingTasks();
         flushWindow();
-        List<JsonNode> got = lines();
-        assertEquals("after", got.get(0).at("/event/event_type").asText());
-        assertEquals("skipped", got.get(1).get("type").asText());
-        assertEquals(1, got.get(1).get("count").asInt());
+        assertEquals("after", lines().get(0).at("/event/event_type").asText());
     }
 
     @Test
@@ -180,7 +185,7 @@ class TopicTailTest {
         assertEquals(0, tails.openTails());
         assertFalse(hub.hasSubscribers("share:s1"));
         assertNull(tails.render(event("s1", "x"), ByteBufAllocator.DEFAULT), "nobody watches the topic any more");
-        assertTrue(last != null);
+        assertEquals(0, last.content().readableBytes(), "the chunked response ends");
     }
 
     @Test
@@ -221,6 +226,32 @@ class TopicTailTest {
             r.release();
             tails.unwatch("share:big");
         }
+    }
+
+    @Test
+    void aSubscriptionRefusedAtOnceEndsTheTailAndLeavesNoTimer() throws Exception {
+        Hub refusing = new Hub(List.of(tails), new io.herald.hub.InterestListener() {
+            @Override
+            public java.util.concurrent.CompletionStage<Void> firstSubscriber(String topic) {
+                return java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("broker down"));
+            }
+
+            @Override
+            public void lastSubscriberLeft(String topic) {
+            }
+        }, ByteBufAllocator.DEFAULT, new Stats());
+        assertTrue(tails.tryOpen());
+        ch = new EmbeddedChannel(new TopicTail(refusing, tails, 0, "share:s1", "i1", clock.millis() + 60_000, clock));
+        ch.runPendingTasks();
+        ch.readOutbound();
+        List<JsonNode> got = lines();
+        assertEquals("error", got.get(got.size() - 1).get("type").asText(), got.toString());
+        assertFalse(ch.isOpen());
+        assertEquals(0, tails.openTails());
+        ch.advanceTimeBy(TopicTail.PING_MILLIS * 3, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertNull(ch.readOutbound(), "no ping after the end");
+        assertEquals(-1, ch.runScheduledPendingTasks(), "no timer left behind");
     }
 
     @Test

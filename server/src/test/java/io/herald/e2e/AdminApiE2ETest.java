@@ -224,7 +224,7 @@ class AdminApiE2ETest {
     }
 
     @Test
-    void aSessionCountsOnPollingUntilItUpgrades() throws Exception {
+    void anUpgradedSessionCountsOnWebSocket() throws Exception {
         com.fasterxml.jackson.databind.node.ObjectNode o = io.herald.testing.SocketIoNodeClient.options(server.http(""));
         o.putObject("auth").put("token", server.userToken("uma"));
         try (io.herald.testing.SocketIoNodeClient client = io.herald.testing.SocketIoNodeClient.start(o)) {
@@ -274,6 +274,10 @@ class AdminApiE2ETest {
         assertEquals(1, polling.at("/transports/polling").asInt(), polling.toString());
         assertEquals(polling.at("/connections/total").asInt(), polling.at("/transports/polling").asInt()
                 + polling.at("/transports/websocket").asInt(), "every connection is on one transport or the other");
+        // Engine.IO close packet: the session ends, and with it its count (no other test sees it)
+        String sid = WsTestClient.json(handshake.body().substring(1)).get("sid").asText();
+        server.post("/socket.io/?EIO=4&transport=polling&sid=" + sid, null, "1");
+        assertEquals(0, statsWhen(n -> n.at("/transports/polling").asInt() == 0).at("/transports/polling").asInt());
         String metrics = server.get("/metrics", null).body();
         assertTrue(metrics.contains("herald_transport_connections{transport=\"polling\"}"), metrics);
     }
