@@ -248,8 +248,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         try {
             opened = endpoint.open(req, ctx.alloc());
         } catch (RuntimeException e) {
-            log.warn("{} {} failed: {}", ctx.channel().id().asShortText(), BearerTokens.redact(req.uri()),
-                    e.getClass().getName());
+            log.atWarn().addKeyValue(Logs.CONNECTION, ctx.channel().id().asShortText())
+                    .log("{} failed: {}", BearerTokens.redact(req.uri()), e.getClass().getName());
             respond(ctx, req, HttpResponses.error(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
                     "internal_error", "internal error"), true);
             return;
