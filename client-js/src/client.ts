@@ -56,8 +56,10 @@ export interface ClientEvents {
   error: HeraldError;
   /** An event outside any subscription: realtime `user:` and `broadcast` events, channels `session:` events. */
   event: { type: string; data: unknown; raw: Record<string, unknown> };
-  /** Herald accepted the connection (after `connected` where the dialect sends one). */
+  /** Herald accepted the connection (its greeting; on sync, its answer to `subscribe`). */
   connected: { expiresAt?: string };
+  /** Sync: a `force_sync` for a share that has no subscription here (or, without a share, for all). */
+  force_sync: { name?: string; epoch?: string; offset?: number };
 }
 
 export interface SubscriptionEvents {
@@ -79,12 +81,17 @@ const CLOSE_NAMES: Record<number, string> = {
 /** Our own close code for a connection whose pong never came. */
 const NO_PONG = 4000;
 
+/** The longest wait a timer takes (2^31 - 1 ms); a longer one would fire at once. */
+const MAX_TIMER = 2_147_483_647;
+
 /** One share (realtime, sync) or channel (channels) the client keeps subscribed across reconnects. */
 export class Subscription extends Emitter<SubscriptionEvents> {
   /** The last position seen (§11): sent as `since` when the client subscribes again. */
   position: Position | undefined;
   /** True between Herald's `subscribed` and the end of that connection. */
   subscribed = false;
+  /** @internal A subscribe was sent and not answered yet on this connection. */
+  awaiting = false;
   private active = true;
 
   /** @internal */
@@ -136,7 +143,12 @@ export class HeraldClient extends Emitter<ClientEvents> {
   private readonly random: () => number;
   private readonly hook: ListenerErrorHook;
   private readonly subs = new Map<string, Subscription>();
+  /** Channels: the subscription each command id was about (its answer repeats the id, §6). */
   private readonly pendingIds = new Map<string, Subscription>();
+  /** Realtime: answers still to come for subscriptions already dropped, by share (they carry no id, §5). */
+  private readonly staleReplies = new Map<string, { subscribed: number; unsubscribed: number }>();
+  /** Sync: the last position of every share of the device, subscription or not (§11 `since` covers them all). */
+  private readonly syncPositions = new Map<string, Position>();
   private ws: WebSocketLike | null = null;
   private current: State = 'disconnected';
   private attempt = 0;
@@ -164,8 +176,8 @@ export class HeraldClient extends Emitter<ClientEvents> {
     this.tokenSource = options.token;
     this.minDelay = options.minDelay ?? 1000;
     this.maxDelay = Math.max(options.maxDelay ?? 30000, this.minDelay);
-    this.pingInterval = options.pingInterval ?? 30000;
-    this.pongTimeout = options.pongTimeout ?? Math.min(10000, this.pingInterval);
+    this.pingInterval = Math.min(options.pingInterval ?? 30000, MAX_TIMER);
+    this.pongTimeout = Math.min(options.pongTimeout ?? Math.min(10000, this.pingInterval), MAX_TIMER);
     this.refreshBefore = options.refreshBefore ?? 60000;
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
@@ -233,10 +245,21 @@ export class HeraldClient extends Emitter<ClientEvents> {
       return;
     }
     this.subs.delete(sub.name);
-    if (this.current === 'connected') {
-      const frame = outgoing[this.dialect].unsubscribe(sub.name, this.id());
+    if (this.current === 'connected' && this.dialect !== 'sync') {
+      const id = this.id();
+      const frame = outgoing[this.dialect].unsubscribe(sub.name, id);
+      if (this.dialect === 'channels') {
+        this.pendingIds.set(id, sub);
+      } else {
+        // the answers Herald still owes this share's dropped subscription must not reach a new one of the same name
+        const stale = this.staleReplies.get(sub.name) ?? { subscribed: 0, unsubscribed: 0 };
+        stale.unsubscribed++;
+        if (sub.awaiting) stale.subscribed++;
+        this.staleReplies.set(sub.name, stale);
+      }
       if (frame) this.send(frame);
     }
+    sub.deactivate();
   }
 
   // --- connection ----------------------------------------------------------------------------------------------------
@@ -249,8 +272,13 @@ export class HeraldClient extends Emitter<ClientEvents> {
       token = await this.token();
     } catch (e) {
       if (generation !== this.generation) return;
-      this.report({ code: 'token_unavailable', message: `the token function failed: ${messageOf(e)}` });
-      this.scheduleReconnect();
+      const retrying = this.tokenRetried;
+      if (!this.report({ code: 'token_unavailable', message: `the token function failed: ${messageOf(e)}` })) return;
+      if (retrying) {
+        this.stop(); // asked again after a 4401, and no token came: as a second 4401
+      } else {
+        this.scheduleReconnect();
+      }
       return;
     }
     if (generation !== this.generation) return;
@@ -258,15 +286,15 @@ export class HeraldClient extends Emitter<ClientEvents> {
     try {
       ws = new this.WS(token ? withToken(this.url, token) : this.url);
     } catch (e) {
-      this.report({ code: 'connect_failed', message: messageOf(e) });
-      this.scheduleReconnect();
+      if (this.report({ code: 'connect_failed', message: messageOf(e) })) this.scheduleReconnect();
       return;
     }
     this.ws = ws;
     ws.onopen = () => {
       if (this.ws !== ws) return;
       this.startHeartbeat();
-      if (this.dialect === 'sync') this.onConnected({}); // sync sends no greeting (§4)
+      // sync sends no greeting (§4): its answer to `subscribe` is what says the token was taken
+      if (this.dialect === 'sync') this.sendSubscribeAll();
     };
     ws.onmessage = (ev) => {
       if (this.ws !== ws) return;
@@ -289,12 +317,15 @@ export class HeraldClient extends Emitter<ClientEvents> {
   }
 
   private onConnected(greeting: { expiresAt?: string }): void {
+    const generation = this.generation;
     this.open = true;
     this.attempt = 0;
     this.tokenRetried = false;
     this.setState('connected');
+    if (generation !== this.generation) return; // a listener closed the client
     this.emit('connected', greeting);
-    this.resubscribe();
+    if (generation !== this.generation) return;
+    if (this.dialect !== 'sync') this.resubscribe(); // sync's `subscribe` went out on open
     this.scheduleRefresh(greeting.expiresAt);
   }
 
@@ -305,13 +336,13 @@ export class HeraldClient extends Emitter<ClientEvents> {
     this.clearTimers();
     this.markUnsubscribed();
     const error: HeraldError = { code: CLOSE_NAMES[code] ?? 'closed', message: reason || `closed ${code}`, closeCode: code };
+    // a listener may close the client while it hears of this: report() says whether to go on
     if (code === 4403) {
-      this.report(error);
-      this.stop();
+      if (this.report(error)) this.stop();
       return;
     }
     if (code === 4401) {
-      this.report(error);
+      if (!this.report(error)) return;
       if (typeof this.tokenSource === 'function' && !this.tokenRetried) {
         this.tokenRetried = true; // ask for a token once more; a second 4401 in a row stops
         void this.openSocket('reconnecting');
@@ -320,8 +351,8 @@ export class HeraldClient extends Emitter<ClientEvents> {
       }
       return;
     }
-    if (code !== 1000 && code !== 1001) {
-      this.report(error);
+    if (code !== 1000 && code !== 1001 && !this.report(error)) {
+      return;
     }
     this.scheduleReconnect();
   }
@@ -333,9 +364,10 @@ export class HeraldClient extends Emitter<ClientEvents> {
   }
 
   private scheduleReconnect(): void {
-    this.setState('reconnecting');
-    const delay = backoffDelay(this.attempt++, this.minDelay, this.maxDelay, this.random);
     const generation = this.generation;
+    this.setState('reconnecting');
+    if (generation !== this.generation) return; // a 'state' listener closed the client
+    const delay = backoffDelay(this.attempt++, this.minDelay, this.maxDelay, this.random);
     this.reconnectTimer = this.clock.setTimeout(() => {
       this.reconnectTimer = null;
       if (generation === this.generation) void this.openSocket('reconnecting');
@@ -353,26 +385,43 @@ export class HeraldClient extends Emitter<ClientEvents> {
         this.scheduleRefresh(m.expiresAt);
         return;
       case 'subscribed': {
-        const sub = this.subs.get(m.name);
+        const sub = this.answerTo(m.name, m.id, 'subscribed');
+        if (this.dialect === 'sync' && m.epoch !== undefined && m.offset !== undefined) {
+          this.syncPositions.set(m.name, { epoch: m.epoch, offset: m.offset });
+        }
         if (!sub) return;
         sub.subscribed = true;
+        sub.awaiting = false;
         if (m.epoch !== undefined && m.offset !== undefined) {
           sub.position = { epoch: m.epoch, offset: m.offset };
         }
         sub.fire('subscribed', { recovered: m.recovered, epoch: m.epoch, offset: m.offset });
         return;
       }
-      case 'subscribed-all':
-        // sync: a share asked for that the token does not hold is not among them
-        for (const sub of this.subs.values()) {
+      case 'subscribed-all': {
+        // sync: the answer to `subscribe` is its greeting; a share asked for that the token lacks is not among them
+        const generation = this.generation;
+        if (!this.open) this.onConnected({});
+        if (generation !== this.generation) return;
+        for (const sub of Array.from(this.subs.values())) {
           if (!m.names.includes(sub.name)) {
             const error = { code: 'forbidden', message: 'share not in the token', subscription: sub.name };
             sub.fire('error', error);
-            this.report(error);
+            if (!this.report(error)) return;
           }
         }
         return;
+      }
       case 'unsubscribed': {
+        if (m.id !== undefined && this.pendingIds.has(m.id)) {
+          this.pendingIds.delete(m.id); // the answer to an unsubscribe of ours: that subscription is gone already
+          return;
+        }
+        const stale = this.staleReplies.get(m.name);
+        if (stale && stale.unsubscribed > 0) {
+          stale.unsubscribed--;
+          return;
+        }
         const sub = this.subs.get(m.name);
         if (sub) {
           // Herald ended it (a refreshed token no longer allows it, §6): it is not renewed
@@ -384,8 +433,14 @@ export class HeraldClient extends Emitter<ClientEvents> {
       }
       case 'event': {
         const sub = m.name !== undefined ? this.subs.get(m.name) : undefined;
+        if (this.dialect === 'sync' && m.name !== undefined && m.offset !== undefined) {
+          const p = this.syncPositions.get(m.name);
+          if (p) this.syncPositions.set(m.name, { epoch: p.epoch, offset: m.offset });
+        }
         if (!sub) {
-          this.emit('event', { type: m.type, data: m.data, raw: m.raw });
+          // a named event without a subscription is a late one of a dropped subscription, except on sync, whose
+          // shares need none; unnamed ones are the user's, the session's or everyone's
+          if (m.name === undefined || this.dialect === 'sync') this.emit('event', { type: m.type, data: m.data, raw: m.raw });
           return;
         }
         if (m.offset !== undefined && sub.position) {
@@ -395,7 +450,15 @@ export class HeraldClient extends Emitter<ClientEvents> {
         return;
       }
       case 'force_sync': {
+        if (this.dialect === 'sync' && m.name !== undefined && m.epoch !== undefined && m.offset !== undefined) {
+          this.syncPositions.set(m.name, { epoch: m.epoch, offset: m.offset });
+        }
         const targets = m.name !== undefined ? [this.subs.get(m.name)] : Array.from(this.subs.values());
+        if (m.name !== undefined && !targets[0] && this.dialect === 'sync') {
+          this.emit('force_sync', { name: m.name, epoch: m.epoch, offset: m.offset });
+          return;
+        }
+        if (m.name === undefined) this.emit('force_sync', { epoch: m.epoch, offset: m.offset });
         for (const sub of targets) {
           if (!sub) continue;
           if (m.epoch !== undefined && m.offset !== undefined) {
@@ -406,16 +469,45 @@ export class HeraldClient extends Emitter<ClientEvents> {
         return;
       }
       case 'error': {
-        const sub = m.id !== undefined ? this.pendingIds.get(m.id) : m.name !== undefined ? this.subs.get(m.name) : undefined;
-        if (m.id !== undefined) this.pendingIds.delete(m.id);
-        const error: HeraldError = { code: m.code, message: m.message, subscription: sub?.name };
-        if (sub) sub.fire('error', error);
+        let sub: Subscription | undefined;
+        let stale = false;
+        if (m.id !== undefined) {
+          sub = this.pendingIds.get(m.id);
+          this.pendingIds.delete(m.id);
+          stale = sub !== undefined && this.subs.get(sub.name) !== sub;
+        } else if (m.name !== undefined) {
+          sub = this.answerTo(m.name, undefined, 'subscribed');
+          stale = sub === undefined && this.subs.has(m.name);
+        }
+        if (sub && !stale) {
+          sub.awaiting = false;
+        }
+        const error: HeraldError = { code: m.code, message: m.message, subscription: sub?.name ?? m.name };
+        if (sub && !stale) sub.fire('error', error);
         this.report(error);
         return;
       }
       default:
         return; // pong, and frames of a later protocol
     }
+  }
+
+  /**
+   * The subscription an answer about `name` is for: by command id where the dialect repeats it (channels), else the
+   * current subscription of that name, unless the answer is still owed to a dropped one (realtime).
+   */
+  private answerTo(name: string, id: string | undefined, kind: 'subscribed'): Subscription | undefined {
+    if (id !== undefined && this.pendingIds.has(id)) {
+      const sub = this.pendingIds.get(id);
+      this.pendingIds.delete(id);
+      return sub && this.subs.get(name) === sub ? sub : undefined;
+    }
+    const stale = this.staleReplies.get(name);
+    if (stale && stale[kind] > 0) {
+      stale[kind]--;
+      return undefined;
+    }
+    return this.subs.get(name);
   }
 
   private resubscribe(): void {
@@ -436,13 +528,15 @@ export class HeraldClient extends Emitter<ClientEvents> {
     const id = this.id();
     const frame = outgoing[this.dialect].subscribe(sub.name, sub.position, id);
     if (frame) {
-      this.pendingIds.set(id, sub);
+      if (this.dialect === 'channels') this.pendingIds.set(id, sub);
+      sub.awaiting = true;
       this.send(frame);
     }
   }
 
   private sendSubscribeAll(): void {
     const since: Record<string, Position> = {};
+    for (const [name, position] of this.syncPositions) since[name] = position;
     for (const sub of this.subs.values()) {
       if (sub.position) since[sub.name] = sub.position;
     }
@@ -450,9 +544,14 @@ export class HeraldClient extends Emitter<ClientEvents> {
     if (frame) this.send(frame);
   }
 
+  /** The connection is gone: no answer it owed will come. */
   private markUnsubscribed(): void {
     this.pendingIds.clear();
-    for (const sub of this.subs.values()) sub.subscribed = false;
+    this.staleReplies.clear();
+    for (const sub of this.subs.values()) {
+      sub.subscribed = false;
+      sub.awaiting = false;
+    }
   }
 
   private send(frame: object): void {
@@ -513,6 +612,10 @@ export class HeraldClient extends Emitter<ClientEvents> {
     const wait = Math.max(0, expires - this.refreshBefore - this.clock.now());
     this.refreshTimer = this.clock.setTimeout(async () => {
       this.refreshTimer = null;
+      if (this.clock.now() < expires - this.refreshBefore) {
+        this.scheduleRefresh(expiresAt); // a timer waits at most ~24.8 days: not yet, look again then
+        return;
+      }
       try {
         const token = await this.token();
         const frame = token && outgoing.channels.refresh(token);
@@ -520,7 +623,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
       } catch (e) {
         this.report({ code: 'token_unavailable', message: `the token function failed: ${messageOf(e)}` });
       }
-    }, wait);
+    }, Math.min(wait, MAX_TIMER));
   }
 
   private clearPing(): void {
@@ -547,8 +650,11 @@ export class HeraldClient extends Emitter<ClientEvents> {
     }
   }
 
-  private report(error: HeraldError): void {
+  /** Tells the `error` listeners; false when one of them closed the client meanwhile (then nothing more is done). */
+  private report(error: HeraldError): boolean {
+    const generation = this.generation;
     this.emit('error', error);
+    return generation === this.generation;
   }
 }
 

@@ -13,11 +13,10 @@ export const systemClock: Clock = {
 
 /**
  * The delay before reconnect attempt `attempt` (0 for the first): exponential backoff with full jitter, uniform
- * between `minDelay` and `min(maxDelay, minDelay * 2^attempt)`, so that clients cut off together come back spread out
- * instead of as one wave.
+ * between 0 and `min(maxDelay, minDelay * 2^attempt)`, so that clients cut off together (a broker outage closes
+ * every connection at once, §10) come back spread over the whole window instead of as one wave.
  */
 export function backoffDelay(attempt: number, minDelay: number, maxDelay: number, random: () => number): number {
   const ceiling = Math.min(maxDelay, minDelay * 2 ** Math.min(Math.max(attempt, 0), 30));
-  const floor = Math.min(minDelay, ceiling);
-  return Math.round(floor + random() * (ceiling - floor));
+  return Math.round(random() * ceiling);
 }

@@ -13,9 +13,9 @@ export type DialectName = 'realtime' | 'channels' | 'sync';
 export type Incoming =
   | { t: 'connected'; expiresAt?: string }
   | { t: 'pong' }
-  | { t: 'subscribed'; name: string; epoch?: string; offset?: number; recovered: boolean }
+  | { t: 'subscribed'; name: string; id?: string; epoch?: string; offset?: number; recovered: boolean }
   | { t: 'subscribed-all'; names: string[] }
-  | { t: 'unsubscribed'; name: string }
+  | { t: 'unsubscribed'; name: string; id?: string }
   | { t: 'event'; name?: string; type: string; data: unknown; offset?: number; raw: Record<string, unknown> }
   | { t: 'force_sync'; name?: string; epoch?: string; offset?: number }
   | { t: 'error'; name?: string; id?: string; code: string; message: string }
@@ -89,12 +89,14 @@ function channels(f: Json): Incoming {
       return { t: 'refreshed', expiresAt: str(data.expires_at) };
     case 'subscribed': {
       const name = str(data.channel);
-      return name === undefined ? { t: 'unknown' }
-        : { t: 'subscribed', name, epoch: str(data.epoch), offset: num(data.offset), recovered: data.recovered === true };
+      return name === undefined ? { t: 'unknown' } : {
+        t: 'subscribed', name, id: str(f.id), epoch: str(data.epoch), offset: num(data.offset),
+        recovered: data.recovered === true,
+      };
     }
     case 'unsubscribed': {
       const name = str(data.channel);
-      return name === undefined ? { t: 'unknown' } : { t: 'unsubscribed', name };
+      return name === undefined ? { t: 'unknown' } : { t: 'unsubscribed', name, id: str(f.id) };
     }
     case 'error':
       return { t: 'error', id: str(f.id), code: str(data.code) ?? 'error', message: str(data.message) ?? '' };

@@ -32,14 +32,16 @@ async function connected(c, greeting = { type: 'connected', user_id: 'u', timest
   return last();
 }
 
-test('backoff grows from minDelay to maxDelay with full jitter in between', () => {
+test('backoff: full jitter under a ceiling that doubles from minDelay up to maxDelay', () => {
   for (let attempt = 0; attempt < 12; attempt++) {
     const ceiling = Math.min(30000, 1000 * 2 ** attempt);
-    assert.equal(backoffDelay(attempt, 1000, 30000, () => 0), 1000, 'never below minDelay');
+    assert.equal(backoffDelay(attempt, 1000, 30000, () => 0), 0, 'full jitter starts at 0');
     assert.equal(backoffDelay(attempt, 1000, 30000, () => 1), ceiling, 'never above the ceiling');
     const d = backoffDelay(attempt, 1000, 30000, Math.random);
-    assert.ok(d >= 1000 && d <= ceiling, `${d} within [1000, ${ceiling}]`);
+    assert.ok(d >= 0 && d <= ceiling, `${d} within [0, ${ceiling}]`);
   }
+  const first = new Set(Array.from({ length: 100 }, (_, i) => backoffDelay(0, 1000, 30000, () => i / 100)));
+  assert.ok(first.size > 90, 'even the first attempt is spread: a broker outage closes everyone at once');
   assert.equal(backoffDelay(50, 1000, 30000, () => 1), 30000, 'capped at maxDelay however many attempts');
   const spread = new Set(Array.from({ length: 50 }, (_, i) => backoffDelay(5, 1000, 30000, () => i / 50)));
   assert.ok(spread.size > 40, 'clients cut off together come back spread out');
@@ -62,23 +64,23 @@ test('a lost connection reconnects after a jittered backoff that grows and reset
   first.serverClose(1006);
   assert.equal(c.state, 'reconnecting');
   assert.equal(errors.at(-1).code, 'connection_lost');
-  assert.deepEqual(clock.pending(), [1000], 'attempt 0: minDelay');
-  clock.advance(1000);
+  assert.deepEqual(clock.pending(), [500], 'attempt 0: up to minDelay (random 0.5)');
+  clock.advance(500);
   await settle();
   assert.equal(sockets.length > 0 && last() !== first, true, 'a new socket');
   last().serverClose(1006); // refused again
-  assert.deepEqual(clock.pending(), [1500], 'attempt 1: between 1000 and 2000 (random 0.5)');
-  clock.advance(1500);
+  assert.deepEqual(clock.pending(), [1000], 'attempt 1: up to 2000');
+  clock.advance(1000);
   await settle();
   last().serverClose(1006);
-  assert.deepEqual(clock.pending(), [2500], 'attempt 2: between 1000 and 4000');
-  clock.advance(2500);
+  assert.deepEqual(clock.pending(), [2000], 'attempt 2: up to 4000');
+  clock.advance(2000);
   await settle();
   last().serverOpen();
   last().serverSend({ type: 'connected' });
   assert.equal(c.state, 'connected');
   last().serverClose(1006);
-  assert.deepEqual(clock.pending(), [1000], 'connected again: back to minDelay');
+  assert.deepEqual(clock.pending(), [500], 'connected again: back to the first ceiling');
   assert.deepEqual(states.slice(0, 3), ['connecting', 'connected', 'reconnecting']);
 });
 
@@ -135,7 +137,7 @@ for (const [code, name] of [[4408, 'slow_consumer'], [1013, 'unavailable'], [100
     const { c, clock, errors } = client();
     (await connected(c)).serverClose(code, 'x');
     assert.equal(c.state, 'reconnecting');
-    assert.deepEqual(clock.pending(), [1000]);
+    assert.deepEqual(clock.pending(), [500]);
     if (name) assert.equal(errors.at(-1).code, name);
     else assert.equal(errors.length, 0, '1001 going away is not an error');
   });
@@ -247,15 +249,140 @@ test('sync: one subscribe for every share, forbidden shares reported, since per 
   s1.on('subscribed', (s) => got.push(['s1 subscribed', s.recovered]));
   s1.on('event', (e) => got.push([e.type, e.offset]));
   s9.on('error', (e) => got.push(['s9', e.code]));
-  const ws = await connected(c, null); // sync has no greeting: open is connected
-  assert.deepEqual(ws.sent, [{ type: 'subscribe' }]);
-  ws.serverSend({ type: 'subscribed', shares: ['s1'], positions: { s1: { epoch: 'E', offset: 2 } } });
+  c.connect();
+  await settle();
+  const ws = last();
+  ws.serverOpen();
+  assert.deepEqual(ws.sent, [{ type: 'subscribe' }], 'sync has no greeting: it subscribes on open');
+  assert.equal(c.state, 'connecting', 'connected once the answer says the token was taken');
+  ws.serverSend({ type: 'subscribed', shares: ['s1', 's2'], positions: { s1: { epoch: 'E', offset: 2 }, s2: { epoch: 'F', offset: 7 } } });
+  assert.equal(c.state, 'connected');
   ws.serverSend({ event_type: 'change', share_id: 's1', data: { n: 1 }, offset: 3 });
   ws.serverClose(1006);
   clock.advance(1000);
   await settle();
   last().serverOpen();
-  assert.deepEqual(last().sent, [{ type: 'subscribe', since: { s1: { epoch: 'E', offset: 3 } } }]);
+  assert.deepEqual(last().sent, [{ type: 'subscribe', since: { s1: { epoch: 'E', offset: 3 }, s2: { epoch: 'F', offset: 7 } } }],
+    'every share of the device resumes, with a subscription here or not');
   last().serverSend({ type: 'subscribed', shares: ['s1'], positions: { s1: { epoch: 'E', offset: 3 } }, recovered: ['s1'] });
   assert.deepEqual(got, [['s9', 'forbidden'], ['s1 subscribed', false], ['change', 3], ['s9', 'forbidden'], ['s1 subscribed', true]]);
+});
+
+test('sync with a refused token stops after asking once more, instead of reconnecting at once forever', async () => {
+  let asked = 0;
+  const { c, clock } = client(SYNC, { token: () => `t${++asked}` });
+  c.connect();
+  await settle();
+  last().serverOpen();
+  last().serverClose(4401, 'unauthorized'); // §4: after the handshake, before any answer
+  await settle();
+  last().serverOpen();
+  last().serverClose(4401, 'unauthorized');
+  await settle();
+  assert.equal(c.state, 'disconnected');
+  assert.equal(asked, 2);
+  assert.deepEqual(clock.pending(), []);
+});
+
+test('close() from an error or state listener stops the client for good', async () => {
+  const a = client();
+  a.c.on('error', (e) => { if (e.closeCode === 1011) a.c.close(); });
+  (await connected(a.c)).serverClose(1011, 'internal error');
+  assert.equal(a.c.state, 'disconnected');
+  assert.deepEqual(a.clock.pending(), [], 'no reconnect');
+  const b = client(CHANNELS, { token: () => 'x', pingInterval: 3600000 });
+  b.c.on('connected', () => b.c.close());
+  b.c.connect();
+  await settle();
+  last().serverOpen();
+  last().serverSend({ type: 'connected', data: { expires_at: new Date(b.clock.now() + 7200000).toISOString() } });
+  assert.equal(b.c.state, 'disconnected');
+  assert.deepEqual(b.clock.pending(), [], 'no refresh timer, no ping');
+  assert.equal(last().sent.length, 0, 'nothing subscribed after the close');
+});
+
+test('realtime: unsubscribe then subscribe again is not undone by the answers owed to the first', async () => {
+  const { c } = client();
+  const old = c.subscribe('s1');
+  const ws = await connected(c);
+  old.unsubscribe();
+  const again = c.subscribe('s1');
+  const seen = [];
+  again.on('subscribed', () => seen.push('subscribed'));
+  again.on('unsubscribed', () => seen.push('unsubscribed'));
+  again.on('event', (e) => seen.push(e.type));
+  ws.serverSend({ type: 'subscribed', share_id: 's1' }); // to the first subscribe
+  ws.serverSend({ type: 'unsubscribed', share_id: 's1' }); // to the unsubscribe
+  ws.serverSend({ type: 'subscribed', share_id: 's1' }); // to the second subscribe
+  ws.serverSend({ type: 'file_created', share_id: 's1' });
+  assert.deepEqual(seen, ['subscribed', 'file_created']);
+  assert.equal(again.isActive, true);
+  assert.equal(c.subscription('s1'), again);
+});
+
+test('channels: answers are matched by id, so a resubscribed channel keeps its subscription', async () => {
+  const { c } = client(CHANNELS, { pingInterval: 3600000 });
+  const old = c.subscribe('room:a');
+  const ws = await connected(c, { type: 'connected', data: {} });
+  old.unsubscribe();
+  const again = c.subscribe('room:a');
+  const [sub1, unsub, sub2] = ws.sent;
+  assert.deepEqual([sub1.type, unsub.type, sub2.type], ['subscribe', 'unsubscribe', 'subscribe']);
+  const seen = [];
+  again.on('subscribed', () => seen.push('subscribed'));
+  again.on('unsubscribed', () => seen.push('unsubscribed'));
+  ws.serverSend({ type: 'subscribed', id: sub1.id, data: { channel: 'room:a' } });
+  ws.serverSend({ type: 'unsubscribed', id: unsub.id, data: { channel: 'room:a' } });
+  ws.serverSend({ type: 'subscribed', id: sub2.id, data: { channel: 'room:a' } });
+  assert.deepEqual(seen, ['subscribed']);
+  assert.equal(again.isActive, true);
+  // Herald ending it by itself (a refreshed token no longer allows it): no id
+  ws.serverSend({ type: 'unsubscribed', data: { channel: 'room:a' } });
+  assert.deepEqual(seen, ['subscribed', 'unsubscribed']);
+  assert.equal(again.isActive, false);
+});
+
+test('a token valid for a month is refreshed a minute before it expires, not at once', async () => {
+  let n = 0;
+  const { c, clock } = client(CHANNELS, { token: () => `tok${++n}`, pingInterval: 3600000 });
+  const expires = clock.now() + 30 * 86400000;
+  const ws = await connected(c, { type: 'connected', data: { expires_at: new Date(expires).toISOString() } });
+  const hours = async (n) => {
+    for (let i = 0; i < n; i++) {
+      clock.advance(3600000);
+      ws.serverSend({ type: 'pong' }); // alive all along
+      await settle();
+    }
+  };
+  await hours(25 * 24);
+  assert.equal(ws.sent.filter((f) => f.type === 'refresh').length, 0, 'not after 25 days');
+  assert.equal(c.state, 'connected');
+  await hours(5 * 24 - 1);
+  assert.equal(ws.sent.filter((f) => f.type === 'refresh').length, 0, 'not an hour before');
+  clock.advance(3600000 - 60000);
+  await settle();
+  assert.deepEqual(ws.sent.filter((f) => f.type === 'refresh'), [{ type: 'refresh', data: { token: 'tok2' } }]);
+});
+
+test('after a 4401, a token function that fails stops the client', async () => {
+  let asked = 0;
+  const { c, clock, errors } = client(REALTIME, {
+    token: async () => { if (++asked > 1) throw new Error('logged out'); return 't'; },
+  });
+  (await connected(c)).serverClose(4401, 'token expired');
+  await settle();
+  assert.equal(c.state, 'disconnected');
+  assert.equal(errors.at(-1).code, 'token_unavailable');
+  assert.deepEqual(clock.pending(), []);
+});
+
+test('a late event of a dropped subscription reaches nobody', async () => {
+  const { c } = client();
+  const events = [];
+  c.on('event', (e) => events.push(e.type));
+  const sub = c.subscribe('s1');
+  const ws = await connected(c);
+  sub.unsubscribe();
+  ws.serverSend({ type: 'file_created', share_id: 's1' });
+  assert.deepEqual(events, []);
 });

@@ -13,7 +13,9 @@ export class FakeClock {
 
   setTimeout(fn, ms) {
     const h = this.nextHandle++;
-    this.timers.set(h, { at: this.t + Math.max(0, ms), fn });
+    // as browsers and Node do: a wait past 2^31 - 1 ms fires at once (Node says 1 ms)
+    const wait = ms > 2147483647 ? 1 : Math.max(0, ms);
+    this.timers.set(h, { at: this.t + wait, fn });
     return h;
   }
 
