@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+scripts/test-tools.sh   # what the tests need besides a JDK and Maven, installed when missing
 scripts/readme-walkthrough.sh
 mvn -B verify "$@"
 
