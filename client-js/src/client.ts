@@ -155,6 +155,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
   private generation = 0;
   private nextId = 1;
   private tokenRetried = false;
+  /** Herald confirmed this socket (its greeting) and it is still up: only then do commands go out. */
   private open = false;
   private reconnectTimer: unknown = null;
   private pingTimer: unknown = null;
@@ -228,7 +229,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
     }
     sub = new Subscription(name, this, () => this.hook);
     this.subs.set(name, sub);
-    if (this.current === 'connected') {
+    if (this.open) {
       this.sendSubscribe(sub);
     }
     return sub;
@@ -245,7 +246,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
       return;
     }
     this.subs.delete(sub.name);
-    if (this.current === 'connected' && this.dialect !== 'sync') {
+    if (this.open && this.dialect !== 'sync') {
       const id = this.id();
       const frame = outgoing[this.dialect].unsubscribe(sub.name, id);
       if (this.dialect === 'channels') {
@@ -385,7 +386,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
         this.scheduleRefresh(m.expiresAt);
         return;
       case 'subscribed': {
-        const sub = this.answerTo(m.name, m.id, 'subscribed');
+        const sub = this.answerTo(m.name, m.id);
         if (this.dialect === 'sync' && m.epoch !== undefined && m.offset !== undefined) {
           this.syncPositions.set(m.name, { epoch: m.epoch, offset: m.offset });
         }
@@ -476,7 +477,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
           this.pendingIds.delete(m.id);
           stale = sub !== undefined && this.subs.get(sub.name) !== sub;
         } else if (m.name !== undefined) {
-          sub = this.answerTo(m.name, undefined, 'subscribed');
+          sub = this.answerTo(m.name, undefined);
           stale = sub === undefined && this.subs.has(m.name);
         }
         if (sub && !stale) {
@@ -496,15 +497,15 @@ export class HeraldClient extends Emitter<ClientEvents> {
    * The subscription an answer about `name` is for: by command id where the dialect repeats it (channels), else the
    * current subscription of that name, unless the answer is still owed to a dropped one (realtime).
    */
-  private answerTo(name: string, id: string | undefined, kind: 'subscribed'): Subscription | undefined {
+  private answerTo(name: string, id: string | undefined): Subscription | undefined {
     if (id !== undefined && this.pendingIds.has(id)) {
       const sub = this.pendingIds.get(id);
       this.pendingIds.delete(id);
       return sub && this.subs.get(name) === sub ? sub : undefined;
     }
     const stale = this.staleReplies.get(name);
-    if (stale && stale[kind] > 0) {
-      stale[kind]--;
+    if (stale && stale.subscribed > 0) {
+      stale.subscribed--;
       return undefined;
     }
     return this.subs.get(name);
