@@ -201,10 +201,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         try {
             answer = endpoint.handle(req, ctx.alloc(), ctx.executor(), WebSocketUpgrade.remoteAddress(ctx.channel()));
         } catch (RuntimeException e) {
-            log.atWarn().addKeyValue(Logs.CONNECTION, ctx.channel().id().asShortText())
-                    .log("{} failed: {}", BearerTokens.redact(req.uri()), e.getClass().getName());
-            respond(ctx, keepAlive, HttpResponses.error(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
-                    "internal_error", "internal error"));
+            failed(ctx, req, e);
             return;
         }
         boolean head = HttpMethod.HEAD.equals(req.method());
@@ -248,10 +245,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         try {
             opened = endpoint.open(req, ctx.alloc());
         } catch (RuntimeException e) {
-            log.atWarn().addKeyValue(Logs.CONNECTION, ctx.channel().id().asShortText())
-                    .log("{} failed: {}", BearerTokens.redact(req.uri()), e.getClass().getName());
-            respond(ctx, req, HttpResponses.error(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
-                    "internal_error", "internal error"), true);
+            failed(ctx, req, e);
             return;
         }
         if (opened.refusal() != null) {
@@ -266,6 +260,14 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             }
         }
         p.replace(ctx.name(), HandlerNames.HTTP_STREAM, opened.stream());
+    }
+
+    /** An endpoint threw: a 500, and a log line with the exception's type only (a message may quote a token, §2). */
+    private static void failed(ChannelHandlerContext ctx, FullHttpRequest req, RuntimeException e) {
+        log.atWarn().addKeyValue(Logs.CONNECTION, ctx.channel().id().asShortText())
+                .log("{} failed: {}", BearerTokens.redact(req.uri()), e.getClass().getName());
+        respond(ctx, req, HttpResponses.error(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                "internal_error", "internal error"), true);
     }
 
     private static boolean closes(FullHttpResponse response) {

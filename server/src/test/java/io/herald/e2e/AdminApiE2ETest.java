@@ -212,15 +212,7 @@ class AdminApiE2ETest {
     }
 
     static JsonNode statsWhen(java.util.function.Predicate<JsonNode> settled) throws InterruptedException {
-        JsonNode s = null;
-        for (int i = 0; i < 200; i++) {
-            s = WsTestClient.json(server.get("/api/v1/realtime/stats", server.adminToken()).body());
-            if (settled.test(s)) {
-                break;
-            }
-            Thread.sleep(50);
-        }
-        return s;
+        return server.statsWhen("", settled);
     }
 
     @Test
@@ -263,14 +255,7 @@ class AdminApiE2ETest {
         // §7: an Engine.IO long-polling session counts as polling until it upgrades
         HttpResponse<String> handshake = server.get("/socket.io/?EIO=4&transport=polling", null);
         assertEquals(200, handshake.statusCode(), handshake.body());
-        JsonNode polling = null;
-        for (int i = 0; i < 100; i++) {
-            polling = WsTestClient.json(server.get("/api/v1/realtime/stats", server.adminToken()).body());
-            if (polling.at("/transports/polling").asInt() == 1) {
-                break;
-            }
-            Thread.sleep(50);
-        }
+        JsonNode polling = statsWhen(n -> n.at("/transports/polling").asInt() == 1);
         assertEquals(1, polling.at("/transports/polling").asInt(), polling.toString());
         assertEquals(polling.at("/connections/total").asInt(), polling.at("/transports/polling").asInt()
                 + polling.at("/transports/websocket").asInt(), "every connection is on one transport or the other");

@@ -38,15 +38,8 @@ class AdminClusterE2ETest {
             c.next();
             on.a().publish("{\"topic\":\"share:cs\",\"event_type\":\"change\",\"data\":{}}");
             c.next();
-            JsonNode s = null;
-            for (int i = 0; i < 100; i++) {
-                s = WsTestClient.json(on.a().get("/api/v1/realtime/stats?scope=cluster", on.a().adminToken()).body());
-                if (s.get("instances").size() == 2 && s.at("/transports/websocket").asInt() >= 1
-                        && s.at("/delivery_latency/count").asLong() >= 1) {
-                    break;
-                }
-                Thread.sleep(100);
-            }
+            JsonNode s = on.a().statsWhen("?scope=cluster", n -> n.get("instances").size() == 2
+                    && n.at("/transports/websocket").asInt() >= 1 && n.at("/delivery_latency/count").asLong() >= 1);
             assertEquals(2, s.get("instances").size(), s.toString());
             assertTrue(s.at("/transports/websocket").asInt() >= 1, "b's connection, seen from a: " + s);
             long perInstance = 0;

@@ -18,20 +18,13 @@ class StatsE2ETest {
     @RegisterExtension
     static final TestServer server = TestServer.perClass();
 
-    static JsonNode stats() {
-        HttpResponse<String> r = server.get("/api/v1/realtime/stats", server.adminToken());
-        assertEquals(200, r.statusCode(), r.body());
-        return WsTestClient.json(r.body());
+    static JsonNode stats() throws InterruptedException {
+        return server.statsWhen("", n -> true);
     }
 
     /** Stats move as connections open and close on other threads; poll until they settle. */
     static JsonNode statsWhen(Predicate<JsonNode> settled) throws InterruptedException {
-        JsonNode s = stats();
-        for (int i = 0; i < 100 && !settled.test(s); i++) {
-            Thread.sleep(50);
-            s = stats();
-        }
-        return s;
+        return server.statsWhen("", settled);
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.herald.Gateway;
 import io.herald.auth.TokenIssuer;
 import io.herald.config.ConfigKey;
 import io.herald.config.HeraldConfig;
+import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -16,6 +17,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /** A real Herald on a free loopback port with a known secret, plus token and HTTP helpers for tests. */
 public final class TestServer implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
@@ -132,6 +134,27 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
             r.header("Authorization", "Bearer " + token);
         }
         return send(r.build());
+    }
+
+    /**
+     * §9 stats as an admin reads them ({@code query}: {@code ""} or {@code "?scope=cluster"}), polled until
+     * {@code settled} holds for them (they move as connections open and close on other threads) or 10 s passed;
+     * the last reading either way, for the caller to assert on.
+     */
+    public JsonNode statsWhen(String query, Predicate<JsonNode> settled) throws InterruptedException {
+        JsonNode s = null;
+        for (int i = 0; i < 200; i++) {
+            HttpResponse<String> r = get("/api/v1/realtime/stats" + query, adminToken());
+            if (r.statusCode() != 200) {
+                throw new AssertionError("stats answered " + r.statusCode() + ": " + r.body());
+            }
+            s = WsTestClient.json(r.body());
+            if (settled.test(s)) {
+                break;
+            }
+            Thread.sleep(50);
+        }
+        return s;
     }
 
     /** Publishes through the HTTP API as a publisher and asserts 202. */

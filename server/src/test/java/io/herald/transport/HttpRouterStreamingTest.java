@@ -2,18 +2,6 @@ package io.herald.transport;
 
 import io.herald.api.HttpResponses;
 import io.herald.api.StreamingHttpEndpoint;
-import io.herald.auth.TokenVerifier;
-import io.herald.broker.local.LocalBroker;
-import io.herald.hub.FrameRenderer;
-import io.herald.hub.Hub;
-import io.herald.metrics.Stats;
-import io.herald.protocol.ConnectionCore;
-import io.herald.protocol.Connections;
-import io.herald.testing.EmbeddedConnection;
-import io.herald.testing.TestServer;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -26,9 +14,6 @@ import io.netty.util.ReferenceCountUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -57,51 +42,27 @@ class HttpRouterStreamingTest {
                     ReferenceCountUtil.release(msg);
                 }
             });
-    final Stats stats = new Stats();
-    final Routes routes = new Routes().http("/stream", endpoint, RouteSpec.of(RouteSpec.SMALL_BODY, HttpMethod.GET));
-    final HttpRouter router = new HttpRouter(routes,
-            TokenVerifier.from(io.herald.config.HeraldConfig.builder().jwtSecret(TestServer.SECRET).build(), Clock.systemUTC()),
-            new ConnectionCore(new Hub(List.<FrameRenderer>of(), new LocalBroker(), ByteBufAllocator.DEFAULT, stats), stats,
-                    new Connections(Duration.ofSeconds(90), Clock.systemUTC()), EmbeddedConnection.POLICY),
-            new OriginPolicy(List.of(), false), 65536);
-    final EmbeddedChannel ch = new EmbeddedChannel();
-
-    HttpRouterStreamingTest() {
-        HeraldChannelInitializer.configure(ch.pipeline(), routes, router, 10_000);
-    }
+    final RouterChannel http = new RouterChannel(
+            new Routes().http("/stream", endpoint, RouteSpec.of(RouteSpec.SMALL_BODY, HttpMethod.GET)));
+    final EmbeddedChannel ch = http.ch;
 
     @AfterEach
     void release() {
-        ch.finishAndReleaseAll();
-    }
-
-    void send(String request) {
-        ch.writeInbound(Unpooled.copiedBuffer(request, StandardCharsets.US_ASCII));
-        ch.runPendingTasks();
-    }
-
-    String out() {
-        StringBuilder s = new StringBuilder();
-        ByteBuf b;
-        while ((b = ch.readOutbound()) != null) {
-            s.append(b.toString(StandardCharsets.ISO_8859_1));
-            b.release();
-        }
-        return s.toString();
+        http.close();
     }
 
     @Test
     void aRefusalIsWrittenAndTheConnectionStaysHttp() {
-        send("GET /stream HTTP/1.1\r\nHost: x\r\nX-Refuse: 1\r\n\r\n");
-        assertTrue(out().startsWith("HTTP/1.1 403"));
+        http.send("GET /stream HTTP/1.1\r\nHost: x\r\nX-Refuse: 1\r\n\r\n");
+        assertTrue(http.out().startsWith("HTTP/1.1 403"));
         assertNotNull(ch.pipeline().get(HandlerNames.HTTP_ROUTER));
         assertNull(ch.pipeline().get(HandlerNames.HTTP_STREAM));
     }
 
     @Test
     void aStreamTakesTheRoutersPlaceAndLaterRequestsGetNoAnswer() {
-        send("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n");
-        String head = out();
+        http.send("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n");
+        String head = http.out();
         assertTrue(head.startsWith("HTTP/1.1 200") && head.contains("transfer-encoding: chunked"), head);
         assertNull(ch.pipeline().get(HandlerNames.HTTP_ROUTER));
         assertNotNull(ch.pipeline().get(HandlerNames.HTTP_STREAM));
@@ -109,8 +70,8 @@ class HttpRouterStreamingTest {
         assertNull(ch.pipeline().get(HandlerNames.HTTP_METHOD_GATE));
         assertNull(ch.pipeline().get(HandlerNames.HTTP_AGGREGATOR));
         // pipelined behind the stream: a 405 and a 413 candidate; neither may write into the stream
-        send("DELETE /stream HTTP/1.1\r\nHost: x\r\n\r\nPOST /stream HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n");
-        assertEquals("", out());
+        http.send("DELETE /stream HTTP/1.1\r\nHost: x\r\n\r\nPOST /stream HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n");
+        assertEquals("", http.out());
         assertTrue(ch.isOpen());
         assertTrue(!readByStream.isEmpty(), "the stream's handler saw (and released) what came");
     }
