@@ -45,7 +45,7 @@ class HttpPipeliningE2ETest {
         for (int round = 0; round < 20; round++) {
             try (RawHttp.Conversation c = RawHttp.Conversation.open(herald.port())) {
                 c.write(publish + health + publish + health);
-                String wire = c.until(t -> count(t, "HTTP/1.1 ") == 4, Duration.ofSeconds(10));
+                String wire = c.until(t -> RawHttp.occurrences(t, "HTTP/1.1 ") == 4, Duration.ofSeconds(10));
                 int a = wire.indexOf("HTTP/1.1 202");
                 int b = wire.indexOf("HTTP/1.1 200", a);
                 int d = wire.indexOf("HTTP/1.1 202", b);
@@ -53,13 +53,5 @@ class HttpPipeliningE2ETest {
                 assertTrue(a >= 0 && b > a && d > b && e > d, "202, 200, 202, 200 in that order:\n" + wire);
             }
         }
-    }
-
-    private static int count(String text, String what) {
-        int n = 0;
-        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
-            n++;
-        }
-        return n;
     }
 }

@@ -56,6 +56,15 @@ public final class RawHttp {
      * One connection that sends a request in pieces (a head now, a body later or never) and reads the answer as it
      * comes: for rules about what the server does before the rest of a request arrives (§9).
      */
+    /** How many times {@code what} occurs in {@code text} (responses on one connection, lines of a stream). */
+    public static int occurrences(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
     public static final class Conversation implements AutoCloseable {
         private final Socket socket;
         private final ByteArrayOutputStream received = new ByteArrayOutputStream();
